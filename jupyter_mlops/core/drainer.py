@@ -1,0 +1,208 @@
+"""The drainer: one background process per state folder that replays the journal into
+MLflow, so that no tracked cell ever waits for (or loses data to) the tracking store.
+
+- Started on demand by the first tracked run (:func:`ensure_running`); exits when it has
+  been idle for a while; a lock file makes sure only one runs per state folder.
+- Retries unreachable stores with capped exponential backoff, per tracking URI.
+- Closes the open runs of processes that died (their owner lock is free) as KILLED.
+
+``python -m jupyter_mlops.core.drainer --state-dir DIR [--once]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .journal import Journal
+
+log = logging.getLogger("jupyter_mlops.drainer")
+
+IDLE_EXIT_SECONDS = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", "600"))
+MAX_ATTEMPTS = 8  # for errors that are not known to be transient
+BACKOFF_CAP = 15.0
+
+
+class Drainer:
+    def __init__(self, journal: Journal) -> None:
+        from .sink import Sink
+
+        self.journal = journal
+        self.sink = Sink(journal)
+        self.down_until: dict[str, float] = {}
+        self.backoff: dict[str, float] = defaultdict(lambda: 0.25)
+        self.last_error: dict[str, str] = {}
+
+    def drain_round(self) -> tuple[int, int]:
+        """Apply what is pending once; returns (applied, deferred)."""
+        from .sink import Transient, classify
+
+        applied = deferred = 0
+        blocked: set[str] = set()  # keys whose earlier entry failed: keep their order
+        rows = {}
+        now = time.monotonic()
+        for entry in self.journal.pending():
+            if entry.key in blocked:
+                deferred += 1
+                continue
+            row = rows.get(entry.key) or self.journal.run_row(entry.key)
+            rows[entry.key] = row
+            if self.down_until.get(row.tracking_uri, 0) > now:
+                deferred += 1
+                continue
+            try:
+                self.sink.apply(row, entry)
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is dropped
+                error = classify(exc)
+                blocked.add(entry.key)
+                deferred += 1
+                message = f"{type(exc).__name__}: {exc}"
+                self.last_error[row.tracking_uri] = message
+                if isinstance(error, Transient):
+                    delay = self.backoff[row.tracking_uri]
+                    self.down_until[row.tracking_uri] = time.monotonic() + delay
+                    self.backoff[row.tracking_uri] = min(delay * 2, BACKOFF_CAP)
+                    self.journal.mark_retry(entry.seq, message)
+                    log.warning("store %s unavailable, retrying in %.1fs: %s", row.tracking_uri, delay, message)
+                elif entry.attempts + 1 >= MAX_ATTEMPTS:
+                    self.journal.mark_failed(entry.seq, message)
+                    log.error("entry %s of run %s failed for good: %s", entry.seq, entry.key, message)
+                else:
+                    self.journal.mark_retry(entry.seq, message)
+                    log.warning("entry %s failed (attempt %s): %s", entry.seq, entry.attempts + 1, message)
+                continue
+            self.journal.mark_done(entry.seq)
+            self.backoff.pop(row.tracking_uri, None)
+            self.last_error.pop(row.tracking_uri, None)
+            applied += 1
+        return applied, deferred
+
+    def close_dead_owners(self) -> int:
+        """Finish as KILLED the open runs of processes that are gone."""
+        closed = 0
+        dead: dict[str, bool] = {}
+        for row in self.journal.open_runs():
+            if row.owner not in dead:
+                dead[row.owner] = not self.journal.owner_alive(row.owner)
+            if dead[row.owner]:
+                self.journal.append(row.key, {
+                    "end": {"status": "KILLED", "end_time": int(time.time() * 1000)},
+                    "tags": {"mlops.error": "The process running this cell died before it finished."},
+                }, finish=True)
+                closed += 1
+        owners = self.journal.state_dir / "owners"
+        open_owners = {row.owner for row in self.journal.open_runs()}
+        for lock in owners.glob("*.lock") if owners.is_dir() else []:
+            if lock.stem not in open_owners and not self.journal.owner_alive(lock.stem):
+                self.journal.forget_owner(lock.stem)
+        return closed
+
+    def drain(self, timeout: float | None = None, progress=None) -> int:
+        """Drain until nothing is pending (or only unreachable stores are left)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.close_dead_owners()
+        total = 0
+        while True:
+            applied, deferred = self.drain_round()
+            total += applied
+            if progress:
+                progress(total, self.journal.backlog())
+            if not deferred and not self.journal.backlog():
+                return total
+            if deadline is not None and time.monotonic() > deadline:
+                return total
+            if not applied:
+                wake = min(self.down_until.values(), default=time.monotonic() + 0.05)
+                time.sleep(max(0.02, min(wake - time.monotonic(), 1.0)))
+
+
+def _lock_path(state_dir: Path) -> Path:
+    return state_dir / "drainer.lock"
+
+
+def try_lock(state_dir: Path):
+    """The drainer lock, or None when another process holds it."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(_lock_path(state_dir), "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def is_running(state_dir: Path) -> bool:
+    handle = try_lock(state_dir)
+    if handle is None:
+        return True
+    handle.close()
+    return False
+
+
+def ensure_running(state_dir: Path) -> bool:
+    """Start a drainer for ``state_dir`` unless one runs; returns True if one was started."""
+    if is_running(state_dir):
+        return False
+    log_file = open(state_dir / "drainer.log", "a")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.core.drainer", "--state-dir", str(state_dir)],
+        stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd=str(state_dir),
+        start_new_session=True, env=env,
+    )
+    log_file.close()
+    return True
+
+
+def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
+    lock = try_lock(state_dir)
+    if lock is None:
+        return 0  # another drainer has it
+    journal = Journal(state_dir)
+    drainer = Drainer(journal)
+    idle_since = time.monotonic()
+    last_owner_check = 0.0
+    while (state_dir / "journal.db").exists():
+        now = time.monotonic()
+        if now - last_owner_check > 1.0:
+            drainer.close_dead_owners()
+            last_owner_check = now
+        applied, deferred = drainer.drain_round()
+        if applied or deferred or journal.open_runs():
+            idle_since = time.monotonic() if (applied or journal.open_runs()) else idle_since
+        if not deferred and time.monotonic() - idle_since > idle_exit:
+            break
+        if not applied:
+            time.sleep(0.05 if not deferred else 0.25)
+    journal.compact()
+    lock.close()
+    return 0
+
+
+def _quiet_http_retries() -> None:
+    # The drainer retries on its own schedule; MLflow's own retry loop (minutes of
+    # backoff) would only delay the other stores and the exit.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jupyter_mlops.core.drainer")
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--idle-exit", type=float, default=IDLE_EXIT_SECONDS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    _quiet_http_retries()
+    return serve(args.state_dir.resolve(), args.idle_exit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

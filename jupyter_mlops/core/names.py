@@ -1,0 +1,59 @@
+"""The names jupyter-mlops writes into MLflow: one contract for kernel, server and pipeline.
+
+Every value is a normal MLflow tag, param, metric, dataset input or artifact, so the
+stock MLflow UI and client read all of it.
+"""
+
+# MLflow's own system tags (mlflow.utils.mlflow_tags), repeated here so the kernel
+# does not have to import mlflow to name them.
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+SOURCE_GIT_COMMIT = "mlflow.source.git.commit"
+SOURCE_GIT_BRANCH = "mlflow.source.git.branch"
+RUN_NAME = "mlflow.runName"
+NOTE = "mlflow.note.content"
+DATASET_CONTEXT = "mlflow.data.context"
+
+# Ours.
+PREFIX = "mlops."
+RUN_KEY = "mlops.run_key"  # idempotency key, set at creation: retries never duplicate
+KIND = "mlops.kind"  # "cell" (a %%track cell) or "script" (the track() context manager)
+VERSION = "mlops.version"  # jupyter-mlops version that wrote the run
+NOTEBOOK = "mlops.notebook"  # notebook path relative to the Jupyter root
+CELL_ID = "mlops.cell.id"  # JupyterLab's cell id (execute request metadata cellId)
+CELL_EXECUTION_COUNT = "mlops.cell.execution_count"
+CELL_HASH = "mlops.cell.hash"  # xxh3-128 hex of the cell source
+CELL_SOURCE = "mlops.cell.source"  # the (redacted) source; truncated, full copy in ARTIFACT_CELL
+CELL_DEPENDS_ON = "mlops.cell.depends_on"  # JSON list of {"execution_count", "names"}
+GIT_COMMIT = "mlops.git.commit"
+GIT_BRANCH = "mlops.git.branch"
+GIT_DIRTY = "mlops.git.dirty"  # "true" / "false"
+GIT_ROOT = "mlops.git.root"
+ENV_HASH = "mlops.env.hash"  # xxh3-128 of the package list
+ENV_RUN_ID = "mlops.env.run_id"  # the run in ENVIRONMENTS_EXPERIMENT holding that list
+PYTHON_VERSION = "mlops.python"
+ERROR = "mlops.error"  # "ExcType: message" of a FAILED run
+WARNING = "mlops.warning"
+DATA_INPUTS = "mlops.data.inputs"  # JSON list of {"name", "digest", "kind", "shape"}
+DATA_OUTPUTS = "mlops.data.outputs"
+DATASET_ROLE = "mlops.data.role"  # on a dataset input: "input" or "output"
+DURATION = "mlops.duration_ms"
+DEPLOYMENT_PREFIX = "mlops.deployment."  # on model versions (the deploy issue)
+
+# Experiment that holds one run per distinct environment (content-addressed).
+ENVIRONMENTS_EXPERIMENT = ".mlops-environments"
+DEFAULT_EXPERIMENT = "Default"
+
+# Artifact paths inside a run.
+ARTIFACT_DIR = "mlops"
+ARTIFACT_CELL = "mlops/cell.py"
+ARTIFACT_DEPENDENCIES = "mlops/dependencies.py"
+ARTIFACT_STDOUT = "mlops/stdout.txt"
+ARTIFACT_STDERR = "mlops/stderr.txt"
+ARTIFACT_TRACEBACK = "mlops/traceback.txt"
+ARTIFACT_GIT_DIFF = "mlops/git.diff"
+ARTIFACT_FIGURES = "mlops/figures"
+ARTIFACT_REQUIREMENTS = "requirements.txt"  # in the environment run
+
+# MLflow limits tag values to 8000 characters on the SQL stores.
+MAX_TAG_VALUE = 7900

@@ -1,0 +1,23 @@
+"""The kernel layer: IPython magics over core. Never imports tornado or the server."""
+
+from __future__ import annotations
+
+from ..core.config import MLOps, export_to_environment, resolve
+
+
+def load_ipython_extension(ipython) -> None:
+    from IPython.core.error import UsageError
+
+    from .magics import MLOpsMagics
+
+    try:
+        settings = resolve(MLOps(config=ipython.config))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    # The cell's own mlflow calls must reach the same store as %%track.
+    export_to_environment(settings)
+    ipython.register_magics(MLOpsMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    pass

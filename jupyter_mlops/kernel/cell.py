@@ -1,0 +1,100 @@
+"""What the kernel knows about the cell being run: notebook, cell id, history."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.codeinfo import CellCode, analyze
+
+_TRANSPARENT_CELL_MAGICS = ("%%track", "%%time", "%%capture")
+MAX_DEPENDENCY_CELLS = 50
+
+
+def notebook_path() -> Path | None:
+    """The notebook this kernel runs, from the ``JPY_SESSION_NAME`` Jupyter sets."""
+    name = os.environ.get("JPY_SESSION_NAME")
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def relative_notebook(root: Path) -> str | None:
+    path = notebook_path()
+    if path is None:
+        return None
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def cell_id(shell) -> str | None:
+    """JupyterLab sends the cell's id in the execute request metadata."""
+    get_parent = getattr(shell, "get_parent", None)
+    if get_parent is None:
+        return None
+    try:
+        parent = get_parent() or {}
+    except (LookupError, AttributeError):
+        return None
+    metadata = parent.get("metadata") or {}
+    return metadata.get("cellId") or metadata.get("cell_id")
+
+
+@dataclass
+class Dependency:
+    execution_count: int
+    names: list[str]
+    source: str
+
+
+class History:
+    """Def/use facts of the cells executed so far, parsed lazily and cached."""
+
+    def __init__(self, shell) -> None:
+        self.shell = shell
+        self._python: dict[str, str] = {}
+
+    def python_source(self, raw: str) -> str:
+        """Plain Python for a raw cell: magics turned into calls, the body of
+        transparent cell magics (%%track, %%time) kept as code."""
+        cached = self._python.get(raw)
+        if cached is not None:
+            return cached
+        body = raw
+        stripped = raw.lstrip()
+        if stripped.startswith(_TRANSPARENT_CELL_MAGICS):
+            body = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        try:
+            python = self.shell.transform_cell(body)
+        except Exception:  # noqa: BLE001 - an untransformable cell defines nothing we can see
+            python = ""
+        if len(self._python) > 4096:
+            self._python.clear()
+        self._python[raw] = python
+        return python
+
+    def code(self, raw: str) -> CellCode:
+        return analyze(self.python_source(raw))
+
+    def dependencies(self, reads: frozenset[str], before: int) -> list[Dependency]:
+        """The latest earlier cells defining what this cell reads, followed transitively."""
+        history = self.shell.history_manager.input_hist_raw
+        wanted = set(reads)
+        found: list[Dependency] = []
+        for count in range(min(before, len(history)) - 1, 0, -1):
+            if not wanted or len(found) >= MAX_DEPENDENCY_CELLS:
+                break
+            raw = history[count]
+            code = self.code(raw)
+            defined = wanted & (code.writes - code.mutates)
+            if not defined:
+                continue
+            wanted -= defined
+            wanted |= code.reads
+            found.append(Dependency(count, sorted(defined), raw))
+        found.reverse()
+        return found

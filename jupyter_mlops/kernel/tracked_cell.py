@@ -1,0 +1,143 @@
+"""One execution of a ``%%track`` cell, from journaled start to journaled finish."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+
+from ..core import capture, names
+from ..core.active_run import ActiveRunHandle
+from ..core.codeinfo import CellCode
+from ..core.redact import redact_text
+from ..core.session import TrackingSession
+from .cell import History, cell_id, notebook_path
+from .outputs import OutputCapture
+
+
+class TrackedCell:
+    def __init__(self, shell, session: TrackingSession, history: History, *, cell: str, code: CellCode,
+                 experiment: str, run_name: str, notebook: str | None, params: dict, tags: dict,
+                 metrics: list[str], capture_data: bool, activate: bool) -> None:
+        self.shell, self.session, self.history = shell, session, history
+        self.cell, self.code = cell, code
+        self.experiment, self.run_name, self.notebook = experiment, run_name, notebook
+        self.params, self.tags, self.metric_vars = params, tags, metrics
+        self.capture_data, self.activate = capture_data, activate
+        self.status = "RUNNING"
+        self.duration = 0.0
+        self.logged_metrics: dict[str, float] = {}
+        self.datasets: list[dict] = []
+        self.problems: list[str] = []
+        self.key = ""
+
+    def run(self):
+        """Run the cell as the user wrote it; returns IPython's ExecutionResult."""
+        shell = self.shell
+        namespace = shell.user_ns
+        count = shell.execution_count
+        source_name = self.notebook or "ipython"
+        inputs = capture.data_records(namespace, self.code.reads, "input", source_name) if self.capture_data else []
+        before = {name: id(namespace[name]) for name in self.code.writes if name in namespace}
+        nb_path = notebook_path()
+        start_tags = {
+            names.SOURCE_NAME: str(nb_path) if nb_path else "ipython",
+            names.SOURCE_TYPE: "NOTEBOOK",
+            names.KIND: "cell",
+            names.VERSION: _version(),
+            names.CELL_EXECUTION_COUNT: str(count),
+        }
+        if self.notebook:
+            start_tags[names.NOTEBOOK] = self.notebook
+        this_cell = cell_id(shell)
+        if this_cell:
+            start_tags[names.CELL_ID] = this_cell
+        folder = nb_path.parent if nb_path else Path.cwd()
+        self.key = self.session.start_run(self.experiment, self.run_name, start_tags, folder)
+
+        handle = ActiveRunHandle(lambda: self.session.wait_for_run_id(self.key), self.session.settings.tracking_uri) \
+            if self.activate else None
+        started = time.perf_counter()
+        outer = shell.displayhook.exec_result
+        try:
+            with OutputCapture(shell) as outputs:
+                result = shell.run_cell(self.cell, store_history=False)
+                outputs.figures_from_pyplot()
+        finally:
+            self.duration = time.perf_counter() - started
+            shell.displayhook.exec_result = outer
+            if handle is not None:
+                handle.close()
+        error = result.error_before_exec or result.error_in_exec
+        if error is None:
+            self.status = "FINISHED"
+        elif isinstance(error, KeyboardInterrupt):
+            self.status = "KILLED"
+        else:
+            self.status = "FAILED"
+        self._finish(namespace, count, before, inputs, outputs, error)
+        if outer is not None and error is not None:
+            # The cell failed: make the execution itself fail too (as it would without
+            # %%track), without printing the traceback a second time.
+            if result.error_before_exec is not None:
+                outer.error_before_exec = result.error_before_exec
+            else:
+                outer.error_in_exec = result.error_in_exec
+        return result
+
+    def _finish(self, namespace, count, before, inputs, outputs, error) -> None:
+        payload: dict = {"tags": dict(self.tags), "params": {}, "metrics": [], "datasets": []}
+        blobs: dict[str, bytes] = {}
+        source_tags, source_blobs = capture.source_tags(self.cell, _hash(self.cell))
+        payload["tags"].update(source_tags)
+        blobs.update(source_blobs)
+        dependencies = self.history.dependencies(self.code.reads, count)
+        if dependencies:
+            import json
+
+            payload["tags"][names.CELL_DEPENDS_ON] = json.dumps(
+                [{"execution_count": d.execution_count, "names": d.names} for d in dependencies])[: names.MAX_TAG_VALUE]
+            text = "\n\n".join(f"# In[{d.execution_count}] defines {', '.join(d.names)}\n{d.source}" for d in dependencies)
+            blobs[names.ARTIFACT_DEPENDENCIES] = redact_text(text).encode()
+        auto = {k: v for k, v in self.code.params.items() if k in namespace}
+        self.params = capture.clean_params({**auto, **self.params})
+        payload["params"] = self.params
+        metrics, problems = capture.metric_values(namespace, self.metric_vars)
+        self.problems.extend(problems)
+        self.logged_metrics = {m[0]: m[1] for m in metrics}
+        payload["metrics"] = metrics
+        if self.capture_data:
+            written = {n for n in self.code.writes if n in namespace and
+                       (n in self.code.mutates or before.get(n) != id(namespace[n]))}
+            outputs_data = capture.data_records(namespace, written, "output", self.notebook or "ipython")
+            self.datasets = inputs + outputs_data
+            payload["datasets"] = [d for d in self.datasets if d.get("digest")]
+            payload["tags"].update(capture.data_tags(self.datasets))
+        payload["tags"][names.DURATION] = str(int(self.duration * 1000))
+        if error is not None and not isinstance(error, KeyboardInterrupt):
+            payload["tags"][names.ERROR] = redact_text(f"{type(error).__name__}: {error}")[:500]
+            trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            blobs[names.ARTIFACT_TRACEBACK] = redact_text(trace).encode()
+        elif isinstance(error, KeyboardInterrupt):
+            payload["tags"][names.ERROR] = "Interrupted (KeyboardInterrupt)"
+        if self.problems:
+            payload["tags"][names.WARNING] = "; ".join(self.problems)[:1000]
+        for stream, path in ((outputs.stdout, names.ARTIFACT_STDOUT), (outputs.stderr, names.ARTIFACT_STDERR)):
+            if stream.text:
+                blobs[path] = redact_text(capture.capped(stream.text + (
+                    f"\n... [{stream.dropped} more characters not kept]\n" if stream.dropped else ""))).encode()
+        for number, png in enumerate(outputs.images, 1):
+            blobs[f"{names.ARTIFACT_FIGURES}/figure-{number}.png"] = png
+        self.session.finish_run(self.key, self.status, payload, blobs)
+
+
+def _hash(text: str) -> str:
+    import xxhash
+
+    return xxhash.xxh3_128_hexdigest(text.encode())
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

@@ -1,0 +1,116 @@
+"""``export_notebook``: notebook -> plan -> checks -> target files, all or nothing.
+
+Everything is written into a temporary folder beside the destination and moved into
+place at the end, so a failure never leaves a half-written export behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import checks
+from .errors import ExportError
+from .notebook import read_notebook
+from .plan import Finding, build_plan, identifier
+from .report import ExportReport, build_report
+
+TARGETS = ("python", "airflow", "kfp")
+Progress = Callable[[dict], None]
+
+
+def _renderer(target: str):
+    if target == "python":
+        from .targets.package import render
+    elif target == "airflow":
+        from .targets.airflow import render
+    elif target == "kfp":
+        from .targets.kfp import render
+    else:
+        raise ExportError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}", code="bad_target")
+    return render
+
+
+def default_out(notebook: Path, name: str, target: str) -> Path:
+    suffix = {"python": "pipeline", "airflow": "airflow", "kfp": "kfp"}[target]
+    return notebook.parent / f"{name}_{suffix}"
+
+
+def export_notebook(path: str | os.PathLike, target: str = "python", out: str | os.PathLike | None = None, *,
+                    name: str | None = None, experiment: str | None = None, observe: bool = True,
+                    tracking_uri: str | None = None, progress: Progress | None = None) -> ExportReport:
+    """Export the notebook at ``path`` as a ``target`` pipeline into the new folder ``out``.
+
+    ``observe`` cross-checks with the notebook's tracked runs in the MLflow store
+    (``tracking_uri`` or the one jupyter-mlops resolves).  ``progress`` receives
+    ``{"stage", "fraction", "message"}`` dicts.  Raises :class:`ExportError` on bad input.
+    """
+    started = time.perf_counter()
+    notify = progress or (lambda event: None)
+
+    def stage(name_: str, fraction: float, message: str) -> None:
+        notify({"stage": name_, "fraction": fraction, "message": message})
+
+    render = _renderer(target)
+    notebook = Path(path)
+    stage("read", 0.0, f"reading {notebook}")
+    if notebook.suffix != ".ipynb" and notebook.is_file():
+        raise ExportError(f"{notebook} is not a notebook (expected a .ipynb file).", code="not_notebook")
+    cells = read_notebook(notebook)
+    pipeline_name = identifier(name or notebook.stem, "pipeline")
+    destination = Path(out) if out else default_out(notebook, pipeline_name, target)
+    if destination.exists():
+        raise ExportError(f"{destination} already exists; remove it or choose another --out folder.",
+                          code="exists")
+    stage("analyse", 0.2, f"analysing {len(cells)} cells")
+    from .observed import notebook_keys
+
+    keys = notebook_keys(notebook)
+    plan = build_plan(cells, pipeline_name, keys[0])
+    if not plan.steps:
+        raise ExportError(f"{notebook} has no steps: mark cells with %%track or the tag step:NAME, "
+                          "then export again.", code="no_steps")
+    plan.findings += checks.execution_order(plan) + checks.unpassable(plan)
+    if observe:
+        stage("observe", 0.4, "reading the notebook's tracked runs")
+        plan.findings += _observe(plan, keys, tracking_uri)
+    exp = experiment or next((s.track.experiment for s in plan.steps if s.track and s.track.experiment),
+                             None) or pipeline_name
+    stage("write", 0.6, f"writing the {target} pipeline")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    try:
+        next_steps = render(plan, scratch, exp) or []
+        if destination.exists():
+            raise ExportError(f"{destination} appeared while exporting; remove it or choose another "
+                              "--out folder.", code="exists")
+        os.rename(scratch, destination)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    report: ExportReport = build_report(plan, target, str(destination))
+    report.next_steps = [cmd.replace(str(scratch), str(destination)) for cmd in next_steps]
+    report.seconds = time.perf_counter() - started
+    stage("done", 1.0, f"exported {len(plan.steps)} step(s) to {destination}")
+    return report
+
+
+def _observe(plan, keys: list[str], tracking_uri: str | None) -> list[Finding]:
+    """Findings from tracked runs; an unreachable store is reported, never fatal."""
+    from jupyter_mlops.core import config, store
+
+    try:
+        uri = tracking_uri or config.resolve().tracking_uri
+        db = store.sqlite_path(uri)
+        if db is not None and not db.exists():
+            return []  # nothing was ever tracked here
+        from .observed import cross_check, tracked_runs
+
+        return cross_check(plan, tracked_runs(store.client(uri), keys))
+    except Exception as exc:  # noqa: BLE001 - the export still works from the code alone
+        return [Finding("observed", f"could not read the notebook's tracked runs ({type(exc).__name__}: "
+                        f"{exc}); dependencies come from the code alone")]

@@ -1,0 +1,120 @@
+"""Values between steps as files: parquet for DataFrames, npy for arrays, joblib (or
+cloudpickle when joblib's pickler cannot) for the rest, each with its fingerprint.
+
+DataFrames, Series and arrays carry the full-content fingerprint of
+:mod:`jupyter_mlops.core.fingerprint` (the same digest ``%%track`` records, so lineage
+joins the notebook's runs); other objects are identified by a digest of their
+serialized bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlops.core.fingerprint import describe, fingerprint
+
+FORMATS = {"parquet": ".parquet", "npy": ".npy", "joblib": ".joblib", "cloudpickle": ".pkl"}
+
+
+class NotPassable(TypeError):
+    """A value a step returns cannot be written to a file for the next step."""
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_frame(obj: Any) -> bool:
+    return type(obj).__module__.startswith("pandas") and type(obj).__name__ == "DataFrame"
+
+
+def save(obj: Any, folder: Path, name: str) -> dict:
+    """Write ``obj`` under ``folder``; returns {name, file, format, digest, kind, shape}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    print_ = fingerprint(obj)
+    if _is_frame(obj) and _parquet_safe(obj):
+        fmt = "parquet"
+        path = folder / f"{name}.parquet"
+        obj.to_parquet(path)
+    elif type(obj).__module__ == "numpy" and type(obj).__name__ == "ndarray" and obj.dtype.kind != "O":
+        import numpy as np
+
+        fmt = "npy"
+        path = folder / f"{name}.npy"
+        np.save(path, obj, allow_pickle=False)
+    else:
+        fmt, path = _pickle(obj, folder, name)
+    info = describe(obj)
+    return {
+        "name": name,
+        "file": path.name,
+        "format": fmt,
+        "digest": print_.digest if print_ else _file_digest(path),
+        "kind": print_.kind if print_ else info["kind"],
+        "shape": list(print_.shape) if print_ else info["shape"],
+    }
+
+
+def _parquet_safe(frame) -> bool:
+    # Parquet needs string column names and columns arrow can type; else pickle the frame.
+    if not all(isinstance(c, str) for c in frame.columns):
+        return False
+    try:
+        import pyarrow as pa
+
+        pa.Table.from_pandas(frame.head(50))
+    except Exception:  # noqa: BLE001 - any arrow conversion failure means "use pickle"
+        return False
+    return True
+
+
+def _pickle(obj: Any, folder: Path, name: str) -> tuple[str, Path]:
+    import joblib
+
+    path = folder / f"{name}.joblib"
+    try:
+        joblib.dump(obj, path)
+        return "joblib", path
+    except (pickle.PicklingError, TypeError, AttributeError) as first:
+        path.unlink(missing_ok=True)
+        import cloudpickle
+
+        path = folder / f"{name}.pkl"
+        try:
+            with open(path, "wb") as handle:
+                cloudpickle.dump(obj, handle)
+            return "cloudpickle", path
+        except Exception as exc:  # noqa: BLE001 - report any pickling failure the same way
+            path.unlink(missing_ok=True)
+            raise NotPassable(
+                f"'{name}' ({type(obj).__module__}.{type(obj).__qualname__}) cannot be passed to "
+                f"the next step: {first}. Recreate it in the step that uses it instead."
+            ) from exc
+
+
+def load(path: Path, fmt: str) -> Any:
+    if fmt == "parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path)
+    if fmt == "npy":
+        import numpy as np
+
+        return np.load(path, allow_pickle=False)
+    if fmt == "joblib":
+        import joblib
+
+        return joblib.load(path)
+    if fmt == "cloudpickle":
+        import cloudpickle
+
+        with open(path, "rb") as handle:
+            return cloudpickle.load(handle)
+    raise ValueError(f"unknown artifact format {fmt!r}")

@@ -1,0 +1,190 @@
+"""Run one step: execute its code in a fresh namespace, as its own MLflow run.
+
+The shared module's code and the step's code run in one namespace, as in the notebook,
+so a shared function that reads a notebook global sees the step's inputs.  The step's
+MLflow run is the active run while its code runs, so ``mlflow.log_*`` in a cell lands
+on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlops.core import names
+
+from . import artifacts
+from .spec import PipelineSpec, StepSpec
+
+KIND_STEP = "pipeline.step"
+KIND_PIPELINE = "pipeline"
+TAG_PIPELINE = "mlops.pipeline.name"
+TAG_STEP = "mlops.pipeline.step"
+TAG_CACHE_KEY = "mlops.pipeline.cache_key"
+TAG_CACHE_HIT = "mlops.pipeline.cache_hit"
+TAG_CACHED_FROM = "mlops.pipeline.cached_from"
+TAG_SOURCE_RUN = "mlops.pipeline.source_run"  # the notebook's tracked run of this cell
+TAG_CODE_HASH = "mlops.pipeline.code_hash"
+PARENT_RUN = "mlflow.parentRunId"
+OUTPUTS_DIR = "outputs"
+
+
+class StepFailed(RuntimeError):
+    def __init__(self, step: StepSpec, error: BaseException):
+        where = f"cell {step.cell_index + 1}" + (f" (id {step.cell_id})" if step.cell_id else "")
+        super().__init__(f"step '{step.name}' ({where}) failed: {type(error).__name__}: {error}")
+        self.step = step.name
+
+
+@dataclass
+class Outcome:
+    step: str
+    run_id: str
+    cached: bool
+    outputs: dict[str, dict]  # name -> artifact record (with "run_id")
+    values: dict[str, Any] = field(default_factory=dict)  # in-memory outputs when it ran here
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def step_params(step: StepSpec, overrides: dict[str, object]) -> dict[str, object]:
+    return {k: overrides.get(k, v) for k, v in step.params.items()}
+
+
+def cache_key(spec: PipelineSpec, step: StepSpec, params: dict, input_digests: dict[str, str]) -> str:
+    payload = json.dumps({"code": spec.code_hash(step), "params": params, "inputs": input_digests},
+                         sort_keys=True, default=repr)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def execute(spec: PipelineSpec, step: StepSpec, inputs: dict[str, Any], params: dict) -> dict:
+    """Run the step's code; returns its namespace."""
+    namespace: dict[str, Any] = {"__name__": f"{spec.name}.steps.{step.name}", "__builtins__": __builtins__}
+    shared = spec.shared_source()
+    if shared:
+        exec(compile(shared, str(spec.folder / spec.shared_file), "exec"), namespace)  # noqa: S102
+    namespace.update(inputs)
+    namespace.update(params)
+    namespace["param"] = lambda name, default=None: params.get(name, default)
+    code = compile(spec.source(step), str(spec.folder / step.file), "exec")
+    exec(code, namespace)  # noqa: S102 - running the user's own exported cell is the point
+    return namespace
+
+
+def _metric(namespace: dict, name: str) -> float | None:
+    value = namespace.get(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, parent_run_id: str,
+             inputs: dict[str, Any], input_records: dict[str, dict], params: dict, key: str) -> Outcome:
+    """Execute ``step`` as a nested MLflow run; log params, metrics and outputs as artifacts."""
+    import mlflow
+    from mlflow.entities import Metric, Param, RunTag
+
+    started = time.perf_counter()
+    tags = _tags(spec, step, parent_run_id, key, cached=False)
+    tags[names.DATA_INPUTS] = json.dumps([_public(r) for r in input_records.values()])
+    run = client.create_run(experiment_id, run_name=step.name, tags=tags)
+    run_id = run.info.run_id
+    try:
+        with mlflow.start_run(run_id=run_id, log_system_metrics=False):
+            namespace = execute(spec, step, inputs, params)
+            metrics = {m: v for m in step.metrics if (v := _metric(namespace, m)) is not None}
+            values = {}
+            for name in step.outputs:
+                if name not in namespace:
+                    raise NameError(f"the step did not define '{name}', which a later step reads")
+                values[name] = namespace[name]
+            with tempfile.TemporaryDirectory(prefix="mlops-step-") as tmp:
+                records = {n: artifacts.save(v, Path(tmp), n) for n, v in values.items()}
+                if records:
+                    client.log_artifacts(run_id, tmp, OUTPUTS_DIR)
+            now = int(time.time() * 1000)
+            client.log_batch(
+                run_id,
+                metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+                params=[Param(k, str(v)[:6000]) for k, v in params.items()],
+                tags=[RunTag(names.DATA_OUTPUTS, json.dumps([_public(r) for r in records.values()]))],
+            )
+    except BaseException as exc:
+        client.set_tag(run_id, names.ERROR, f"{type(exc).__name__}: {exc}"[:names.MAX_TAG_VALUE])
+        client.log_text(run_id, traceback.format_exc(), names.ARTIFACT_TRACEBACK)
+        client.set_terminated(run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        if isinstance(exc, Exception):
+            raise StepFailed(step, exc) from exc
+        raise
+    for record in records.values():
+        record["run_id"] = run_id
+    return Outcome(step.name, run_id, False, records, values, metrics, time.perf_counter() - started)
+
+
+def record_cache_hit(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, parent_run_id: str,
+                     key: str, cached_run, params: dict) -> Outcome:
+    """A nested run that says which earlier run it reuses, with that run's metrics."""
+    from mlflow.entities import Metric, Param
+
+    started = time.perf_counter()
+    tags = _tags(spec, step, parent_run_id, key, cached=True)
+    tags[TAG_CACHED_FROM] = cached_run.info.run_id
+    for tag in (names.DATA_INPUTS, names.DATA_OUTPUTS):
+        if tag in cached_run.data.tags:
+            tags[tag] = cached_run.data.tags[tag]
+    run = client.create_run(experiment_id, run_name=f"{step.name} (cached)", tags=tags)
+    now = int(time.time() * 1000)
+    metrics = dict(cached_run.data.metrics)
+    client.log_batch(run.info.run_id, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+                     params=[Param(k, str(v)[:6000]) for k, v in params.items()])
+    client.set_terminated(run.info.run_id, "FINISHED")
+    outputs = {r["name"]: {**r, "run_id": cached_run.info.run_id}
+               for r in json.loads(cached_run.data.tags.get(names.DATA_OUTPUTS, "[]"))}
+    return Outcome(step.name, run.info.run_id, True, outputs, {}, metrics, time.perf_counter() - started)
+
+
+def find_cached(client, experiment_id: str, key: str):
+    runs = client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.`{TAG_CACHE_KEY}` = '{key}' and tags.`{TAG_CACHE_HIT}` = 'false' "
+                      "and attributes.status = 'FINISHED'",
+        max_results=1,
+    )
+    return runs[0] if runs else None
+
+
+def load_output(client, record: dict, folder: Path) -> Any:
+    path = client.download_artifacts(record["run_id"], f"{OUTPUTS_DIR}/{record['file']}", str(folder))
+    return artifacts.load(Path(path), record["format"])
+
+
+def _public(record: dict) -> dict:
+    return {k: record[k] for k in ("name", "digest", "kind", "shape", "format", "file") if k in record}
+
+
+def _tags(spec: PipelineSpec, step: StepSpec, parent_run_id: str, key: str, cached: bool) -> dict:
+    tags = {
+        PARENT_RUN: parent_run_id,
+        names.KIND: KIND_STEP,
+        names.NOTEBOOK: spec.notebook,
+        names.SOURCE_NAME: spec.notebook,
+        TAG_PIPELINE: spec.name,
+        TAG_STEP: step.name,
+        TAG_CACHE_KEY: key,
+        TAG_CACHE_HIT: "true" if cached else "false",
+        TAG_CODE_HASH: spec.code_hash(step),
+    }
+    if step.cell_id:
+        tags[names.CELL_ID] = step.cell_id
+    if step.source_run_id:
+        tags[TAG_SOURCE_RUN] = step.source_run_id
+    return tags

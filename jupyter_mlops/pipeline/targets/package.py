@@ -1,0 +1,119 @@
+"""The python target, and the package every other target builds on.
+
+Layout of ``OUT/NAME/``: ``__main__.py`` (``python -m NAME``), ``pipeline.json`` (steps,
+edges, params), ``shared.py`` (the import/def cells), ``steps/<step>.py`` (one cell each,
+literal parameters rewritten as ``param("name", value)``).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from ..plan import Plan, Step
+from ..runner.spec import dump_spec
+
+# Import names whose distribution is named differently on PyPI.
+_DISTRIBUTIONS = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml",
+                  "skimage": "scikit-image", "bs4": "beautifulsoup4", "jupyter_mlops": "jupyter-mlops"}
+
+
+def _header(title: str, plan: Plan) -> str:
+    return f'"""{title}\n\nExported by jupyter-mlops from {plan.notebook}; edit the notebook and export again."""\n'
+
+
+def step_source(step: Step) -> str:
+    """The cell's code with its literal parameters read from the pipeline's parameters."""
+    lines = step.code.split("\n")
+    for name, node in sorted(step.usage.literals.items(), key=lambda kv: -kv[1].lineno):
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if node.col_offset != 0 or lines[last][node.end_col_offset:].strip().split("#")[0].strip():
+            continue  # shares its line with another statement: leave it as written
+        value = ast.unparse(node.value)
+        lines[first:last + 1] = [f"{name} = param({name!r}, {value})"]
+    body = "\n".join(lines).rstrip() + "\n"
+    notes = [f"# Step '{step.name}' from {step.cell.label}."]
+    if step.inputs:
+        notes.append("# Inputs: " + ", ".join(f"{n} (from {s})" for n, s in sorted(step.inputs.items())))
+    if step.outputs:
+        notes.append("# Outputs: " + ", ".join(step.outputs))
+    if step.params:
+        notes.append("# Parameters: " + ", ".join(f"{k}={v!r}" for k, v in step.params.items()))
+    return "\n".join(notes) + "\n\n" + body
+
+
+def shared_source(plan: Plan) -> str:
+    parts = [_header("Shared code: the notebook's import, function and class cells.", plan)]
+    for cell, code in plan.shared:
+        parts.append(f"# --- {cell.label} ---\n{code.rstrip()}\n")
+    return "\n".join(parts)
+
+
+def spec_dict(plan: Plan, experiment: str) -> dict:
+    return {
+        "name": plan.name,
+        "notebook": plan.notebook,
+        "experiment": experiment,
+        "shared_file": "shared.py",
+        "steps": [{
+            "name": s.name, "file": f"steps/{s.name}.py", "inputs": s.inputs, "outputs": s.outputs,
+            "params": s.params, "metrics": s.metrics, "cell_index": s.cell.index, "cell_id": s.cell.id,
+            "source_run_id": s.source_run_id,
+            "experiment": s.track.experiment if s.track else None,
+        } for s in plan.steps],
+    }
+
+
+def requirements(plan: Plan) -> list[str]:
+    """Distributions the cells import, pinned to the versions installed here."""
+    modules: set[str] = set()
+    for code in [c for _, c in plan.shared] + [s.code for s in plan.steps]:
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Import):
+                modules.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module.split(".")[0])
+    dists = {"jupyter-mlops", "mlflow", "pandas", "numpy", "pyarrow", "joblib", "cloudpickle"}
+    packages = metadata.packages_distributions()
+    for module in modules - set(sys.stdlib_module_names):
+        found = packages.get(module)
+        dists.add(_DISTRIBUTIONS.get(module) or (found[0] if found else module))
+    pinned = []
+    for dist in sorted(dists, key=str.lower):
+        try:
+            pinned.append(f"{dist}=={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pinned.append(dist)
+    return pinned
+
+
+def write_package(plan: Plan, root: Path, experiment: str) -> Path:
+    """Write ``root/NAME/``; returns the package folder."""
+    package = root / plan.name
+    (package / "steps").mkdir(parents=True)
+    (package / "__init__.py").write_text(_header(f"The '{plan.name}' pipeline.", plan), encoding="utf-8")
+    (package / "steps" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "__main__.py").write_text(
+        _header(f"python -m {plan.name} [--param NAME=VALUE] [--force]", plan)
+        + "import sys\nfrom pathlib import Path\n\n"
+        + "from jupyter_mlops.pipeline.runner.main import main\n\n"
+        + f"sys.exit(main(Path(__file__).resolve().parent, prog='python -m {plan.name}'))\n",
+        encoding="utf-8")
+    (package / "shared.py").write_text(shared_source(plan), encoding="utf-8")
+    for step in plan.steps:
+        (package / "steps" / f"{step.name}.py").write_text(step_source(step), encoding="utf-8")
+    dump_spec(spec_dict(plan, experiment), package)
+    (root / "requirements.txt").write_text("\n".join(requirements(plan)) + "\n", encoding="utf-8")
+    return package
+
+
+def render(plan: Plan, root: Path, experiment: str) -> list[str]:
+    write_package(plan, root, experiment)
+    (root / "README.md").write_text(
+        f"# {plan.name}\n\nExported from `{plan.notebook}` by jupyter-mlops.\n\n"
+        "```\npip install -r requirements.txt\n"
+        f"python -m {plan.name} --help\npython -m {plan.name} --param NAME=VALUE   # --force ignores the cache\n```\n",
+        encoding="utf-8")
+    return [f"cd {root} && python -m {plan.name}"]

@@ -1,0 +1,71 @@
+"""The REST handlers: parse the request, await the service, reply JSON.  Reads only."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from . import params
+from .base import MLOpsHandler
+
+
+class SettingsHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        payload = await self.service.call(
+            self.service.describe, self.query("api_version"), self.query("client_version")
+        )
+        self.reply(payload)
+
+
+class ExperimentsHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        internal = params.boolean(self.query("include_internal"), "include_internal")
+        self.reply(await self.service.call(self.service.experiments, internal))
+
+
+class RunsHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        query = await self.service.call(
+            params.run_query, self.query, self.get_query_arguments
+        )
+        self.reply(await self.service.call(self.service.runs, query))
+
+
+class RunHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        run_id = params.identifier(run_id, "run_id")
+        self.reply(await self.service.call(self.service.run_detail, run_id))
+
+
+class MetricHistoryHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str, key: str) -> None:
+        run_id = params.identifier(run_id, "run_id")
+        limit = params.integer(self.query("max_points"), "max_points", 1000, 2, 100_000)
+        self.reply(await self.service.call(self.service.metric_history, run_id, key, limit))
+
+
+class ArtifactListHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        run_id = params.identifier(run_id, "run_id")
+        self.reply(await self.service.call(self.service.list_artifacts, run_id, self.query("path")))
+
+
+class ArtifactReadHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        run_id = params.identifier(run_id, "run_id")
+        raw = self.get_query_argument("path", None)
+        self.reply(await self.service.call(self.service.read_artifact, run_id, raw))

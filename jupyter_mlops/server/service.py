@@ -1,0 +1,159 @@
+"""What the REST API does, without tornado: one object owning the store and a thread pool.
+
+Every MLflow call is blocking, so handlers ``await service.call(fn, ...)`` which runs it on
+a small pool.  The embedded store is prepared once, on the pool, before the first call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .._version import __version__
+from ..core import names, store
+from ..core.config import Settings
+from . import artifacts, serialize
+from .counts import experiment_activity
+from .errors import not_found
+from .params import RunQuery
+
+API_VERSION = "1"
+
+
+class MLOpsService:
+    def __init__(self, settings: Settings, max_workers: int = 4):
+        self.settings = settings
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jupyter-mlops")
+        self._ready = threading.Event()
+        self._ready_lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------
+    def _ensure_ready(self) -> None:
+        if self._ready.is_set():
+            return
+        with self._ready_lock:
+            if not self._ready.is_set():
+                store.prepare(self.settings)
+                self._ready.set()
+
+    @property
+    def client(self):
+        return store.client(self.settings.tracking_uri)
+
+    async def call(self, fn, *args, **kwargs) -> Any:
+        def run():
+            self._ensure_ready()
+            return fn(*args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run)
+
+    def warm_up(self) -> None:
+        """Import MLflow and migrate the store in the background right after start."""
+        self._pool.submit(self._ensure_ready)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- endpoints ----------------------------------------------------------------------
+    def describe(self, client_api_version: str | None, client_version: str | None) -> dict:
+        import mlflow
+
+        compatible = client_api_version in (None, "", API_VERSION)
+        message = "" if compatible else (
+            f"The sidebar speaks API version {client_api_version} but the server extension "
+            f"speaks {API_VERSION}. Rebuild or reinstall jupyter-mlops so both come from one "
+            "release, then reload the page."
+        )
+        return {
+            "api_version": API_VERSION,
+            "server_version": __version__,
+            "client_version": client_version,
+            "compatible": compatible,
+            "message": message,
+            "mlflow_version": mlflow.__version__,
+            "python_version": platform.python_version(),
+            "tracking_uri": self.settings.display_uri,
+            "embedded_store": self.settings.embedded,
+            "ui_url": self.settings.ui_url or None,
+            "root": str(self.settings.root),
+        }
+
+    def experiments(self, include_internal: bool) -> dict:
+        from mlflow.entities import ViewType
+
+        client = self.client
+        found, token = [], None
+        while True:
+            page = client.search_experiments(
+                view_type=ViewType.ACTIVE_ONLY, max_results=1000, page_token=token,
+                order_by=["last_update_time DESC"],
+            )
+            found.extend(page)
+            token = page.token
+            if not token:
+                break
+        if not include_internal:
+            found = [e for e in found if not e.name.startswith(serialize.INTERNAL_EXPERIMENT_PREFIX)]
+        activity = experiment_activity(client, [e.experiment_id for e in found])
+        rows = [serialize.experiment(e, activity[e.experiment_id]) for e in found]
+        rows.sort(key=lambda row: row["last_activity"] or 0, reverse=True)
+        return {"experiments": rows}
+
+    def runs(self, query: RunQuery) -> dict:
+        page = self.client.search_runs(
+            [query.experiment_id],
+            filter_string=query.filter_string,
+            run_view_type=query.view_type,
+            max_results=query.page_size,
+            order_by=query.order_by,
+            page_token=query.page_token,
+        )
+        if not len(page) and not query.page_token:
+            self._experiment_or_404(query.experiment_id)
+        return {"runs": [serialize.run_summary(run) for run in page], "next_page_token": page.token or None}
+
+    def _experiment_or_404(self, experiment_id: str):
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_experiment(experiment_id)
+        except MlflowException as exc:
+            raise not_found(f"No experiment with id {experiment_id!r}.") from exc
+
+    def _run_or_404(self, run_id: str):
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_run(run_id)
+        except MlflowException as exc:
+            raise not_found(f"No run with id {run_id!r}; it may have been deleted.") from exc
+
+    def run_detail(self, run_id: str) -> dict:
+        run = self._run_or_404(run_id)
+        listing = artifacts.list_tree(self.client, run_id)
+        source = run.data.tags.get(names.CELL_SOURCE)
+        if source is None or len(source) >= names.MAX_TAG_VALUE:
+            # The tag holds a truncated copy; the artifact holds it whole.
+            if any(entry["path"] == names.ARTIFACT_CELL for entry in listing):
+                source = artifacts.read(self.client, run, names.ARTIFACT_CELL).get("content", source)
+        return serialize.run_detail(run, self.settings.ui_url, listing, source)
+
+    def metric_history(self, run_id: str, key: str, max_points: int) -> dict:
+        run = self._run_or_404(run_id)
+        if key not in run.data.metrics:
+            raise not_found(f"Run {run_id} has no metric {key!r}.")
+        history = self.client.get_metric_history(run_id, key)
+        return serialize.metric_history(key, history, max_points)
+
+    def list_artifacts(self, run_id: str, raw_path: str | None) -> dict:
+        self._run_or_404(run_id)
+        path = artifacts.clean_path(raw_path, allow_root=True)
+        return {"path": path, "files": artifacts.list_dir(self.client, run_id, path)}
+
+    def read_artifact(self, run_id: str, raw_path: str | None) -> dict:
+        artifacts.clean_path(raw_path)  # refuse a bad path before touching the store
+        return artifacts.read(self.client, self._run_or_404(run_id), raw_path)
+

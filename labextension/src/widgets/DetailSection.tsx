@@ -1,0 +1,167 @@
+/** The run detail section: params, metric charts, datasets, source, tags, artifacts. */
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IRunDetail } from '../api';
+import { DetailModel } from '../model/detail';
+import { formatDuration, formatValue } from '../model/format';
+import { Artifacts } from './Artifacts';
+import { IGoToResult } from './gotoCell';
+import { useChanged } from './hooks';
+import { Source } from './Source';
+import { Sparkline } from './Sparkline';
+import { Empty, Loading, Problem } from './states';
+
+export interface IDetailActions {
+  goToCell: (run: IRunDetail) => Promise<IGoToResult>;
+  languages: IEditorLanguageRegistry | null;
+}
+
+export class DetailSection extends ReactWidget {
+  constructor(
+    private readonly model: DetailModel,
+    private readonly actions: IDetailActions
+  ) {
+    super();
+    this.addClass('jp-mlops-detail-section');
+    this.title.label = 'Run detail';
+  }
+
+  render(): JSX.Element {
+    return <DetailView model={this.model} actions={this.actions} />;
+  }
+}
+
+function KeyValues(props: { values: Record<string, string | number | null> }): JSX.Element {
+  const keys = Object.keys(props.values).sort();
+  if (keys.length === 0) {
+    return <Empty>None.</Empty>;
+  }
+  return (
+    <table className="jp-mlops-kv">
+      <tbody>
+        {keys.map(key => (
+          <tr key={key}>
+            <th>{key}</th>
+            <td>{formatValue(props.values[key])}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Section(props: { title: string; open?: boolean; children: React.ReactNode }): JSX.Element {
+  return (
+    <details className="jp-mlops-detail-block" open={props.open ?? true}>
+      <summary>{props.title}</summary>
+      {props.children}
+    </details>
+  );
+}
+
+function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX.Element {
+  const { model, actions } = props;
+  useChanged(model.changed);
+  const [goTo, setGoTo] = React.useState<IGoToResult | null>(null);
+  React.useEffect(() => setGoTo(null), [model.runId]);
+
+  if (model.runId === null) {
+    return <Empty>Select a run to see its parameters, metrics, data and source.</Empty>;
+  }
+  if (model.error) {
+    return <Problem problem={model.error} what="Cannot load the run" />;
+  }
+  const run = model.run;
+  if (model.loading || !run) {
+    return <Loading what="run" />;
+  }
+  const onGoTo = async () => setGoTo(await actions.goToCell(run));
+  const metricKeys = Object.keys(run.metrics).sort();
+  return (
+    <div className="jp-mlops-detail" data-run-id={run.run_id}>
+      <div className="jp-mlops-detail-head">
+        <div className="jp-mlops-detail-title">
+          <span className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`} />
+          <strong>{run.run_name || run.run_id}</strong> <span>{run.status}</span>
+        </div>
+        <div className="jp-mlops-detail-meta">
+          {run.start_time ? new Date(run.start_time).toLocaleString() : ''}
+          {run.duration_ms !== null ? ` · ${formatDuration(run.duration_ms)}` : ''}
+          {run.notebook ? ` · ${run.notebook}` : ''}
+        </div>
+        <div className="jp-mlops-actions">
+          <button className="jp-mlops-button jp-mlops-goto" onClick={() => void onGoTo()} disabled={!run.cell_id}>
+            Go to cell
+          </button>
+          {run.ui_url ? (
+            <a className="jp-mlops-button jp-mlops-open-ui" href={run.ui_url} target="_blank" rel="noopener noreferrer">
+              Open in MLflow UI
+            </a>
+          ) : null}
+        </div>
+        {goTo && !goTo.ok ? <div className="jp-mlops-goto-message" role="alert">{goTo.message}</div> : null}
+        {run.tags['mlops.error'] ? <Problem problem={{ status: 0, code: 'run_failed', message: run.tags['mlops.error'] }} /> : null}
+      </div>
+      <Section title={`Parameters (${Object.keys(run.params).length})`}>
+        <KeyValues values={run.params} />
+      </Section>
+      <Section title={`Metrics (${metricKeys.length})`}>
+        {metricKeys.length === 0 ? <Empty>None.</Empty> : null}
+        {metricKeys.map(key => {
+          const history = model.history(key);
+          return (
+            <div className="jp-mlops-metric" key={key}>
+              <div className="jp-mlops-metric-name">{key}</div>
+              <div className="jp-mlops-metric-value">{formatValue(run.metrics[key])}</div>
+              {history && 'points' in history && history.points.length > 0 ? (
+                <Sparkline points={history.points} label={key} />
+              ) : history && 'message' in history ? (
+                <span className="jp-mlops-muted">{history.message}</span>
+              ) : null}
+            </div>
+          );
+        })}
+      </Section>
+      <Section title={`Datasets (${run.datasets.length + run.data_inputs.length + run.data_outputs.length})`}>
+        <Datasets run={run} />
+      </Section>
+      <Section title="Cell source">
+        {run.cell_source ? <Source code={run.cell_source} languages={actions.languages} /> : <Empty>No source recorded.</Empty>}
+      </Section>
+      <Section title={`Tags (${Object.keys(run.tags).length})`} open={false}>
+        <KeyValues values={run.tags} />
+      </Section>
+      <Section title={`Artifacts (${run.artifacts.filter(a => !a.is_dir).length})`} open={false}>
+        <Artifacts model={model} />
+      </Section>
+    </div>
+  );
+}
+
+function Datasets(props: { run: IRunDetail }): JSX.Element {
+  const { run } = props;
+  const rows = [
+    ...run.datasets.map(d => ({ name: d.name, role: d.role ?? d.context ?? 'input', digest: d.digest, detail: d.source_type })),
+    ...run.data_inputs.map(d => ({ name: d.name ?? '', role: 'read', digest: d.digest ?? '', detail: d.kind ?? '' })),
+    ...run.data_outputs.map(d => ({ name: d.name ?? '', role: 'wrote', digest: d.digest ?? '', detail: d.kind ?? '' }))
+  ];
+  if (rows.length === 0) {
+    return <Empty>No datasets recorded.</Empty>;
+  }
+  return (
+    <table className="jp-mlops-kv jp-mlops-datasets">
+      <tbody>
+        {rows.map((row, i) => (
+          <tr key={i}>
+            <th>{row.name}</th>
+            <td>{row.role}</td>
+            <td title={`fingerprint ${row.digest}`}><code>{row.digest.slice(0, 16)}</code></td>
+            <td>{row.detail}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
