@@ -41,48 +41,56 @@ class Drainer:
         self.last_error: dict[str, str] = {}
 
     def drain_round(self) -> tuple[int, int]:
-        """Apply what is pending once; returns (applied, deferred)."""
-        from .sink import Transient, classify
+        """Apply what is pending once; returns (entries applied, entries deferred).
+
+        Consecutive pending entries of one run are merged and applied together, in
+        journal order, so a run costs a handful of store calls however it was journaled."""
+        from .sink import merge
 
         applied = deferred = 0
-        blocked: set[str] = set()  # keys whose earlier entry failed: keep their order
-        rows = {}
-        now = time.monotonic()
+        batches: dict[str, list] = {}
         for entry in self.journal.pending():
-            if entry.key in blocked:
-                deferred += 1
-                continue
-            row = rows.get(entry.key) or self.journal.run_row(entry.key)
-            rows[entry.key] = row
+            batches.setdefault(entry.key, []).append(entry)
+        now = time.monotonic()
+        for key, entries in batches.items():
+            row = self.journal.run_row(key)
             if self.down_until.get(row.tracking_uri, 0) > now:
-                deferred += 1
+                deferred += len(entries)
                 continue
+            blobs: dict[str, bytes] = {}
+            for entry in entries:
+                blobs.update(self.journal.blobs(entry.seq))
             try:
-                self.sink.apply(row, entry)
+                self.sink.apply(row, merge([e.payload for e in entries]), blobs)
             except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is dropped
-                error = classify(exc)
-                blocked.add(entry.key)
-                deferred += 1
-                message = f"{type(exc).__name__}: {exc}"
-                self.last_error[row.tracking_uri] = message
-                if isinstance(error, Transient):
-                    delay = self.backoff[row.tracking_uri]
-                    self.down_until[row.tracking_uri] = time.monotonic() + delay
-                    self.backoff[row.tracking_uri] = min(delay * 2, BACKOFF_CAP)
-                    self.journal.mark_retry(entry.seq, message)
-                    log.warning("store %s unavailable, retrying in %.1fs: %s", row.tracking_uri, delay, message)
-                elif entry.attempts + 1 >= MAX_ATTEMPTS:
-                    self.journal.mark_failed(entry.seq, message)
-                    log.error("entry %s of run %s failed for good: %s", entry.seq, entry.key, message)
-                else:
-                    self.journal.mark_retry(entry.seq, message)
-                    log.warning("entry %s failed (attempt %s): %s", entry.seq, entry.attempts + 1, message)
+                deferred += len(entries)
+                self._failed(row, entries, exc)
                 continue
-            self.journal.mark_done(entry.seq)
+            self.journal.mark_done([e.seq for e in entries])
             self.backoff.pop(row.tracking_uri, None)
             self.last_error.pop(row.tracking_uri, None)
-            applied += 1
+            applied += len(entries)
         return applied, deferred
+
+    def _failed(self, row, entries, exc: Exception) -> None:
+        from .sink import Transient, classify
+
+        message = f"{type(exc).__name__}: {exc}"
+        self.last_error[row.tracking_uri] = message
+        first = entries[0]
+        if isinstance(classify(exc), Transient):
+            delay = self.backoff[row.tracking_uri]
+            self.down_until[row.tracking_uri] = time.monotonic() + delay
+            self.backoff[row.tracking_uri] = min(delay * 2, BACKOFF_CAP)
+            self.journal.mark_retry(first.seq, message)
+            log.warning("store %s unavailable, retrying in %.1fs: %s", row.tracking_uri, delay, message)
+        elif first.attempts + 1 >= MAX_ATTEMPTS:
+            for entry in entries:
+                self.journal.mark_failed(entry.seq, message)
+            log.error("run %s: %s entries failed for good: %s", row.key, len(entries), message)
+        else:
+            self.journal.mark_retry(first.seq, message)
+            log.warning("run %s failed (attempt %s): %s", row.key, first.attempts + 1, message)
 
     def close_dead_owners(self) -> int:
         """Finish as KILLED the open runs of processes that are gone."""

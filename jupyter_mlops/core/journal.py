@@ -223,11 +223,11 @@ class Journal:
     def set_run_id(self, key: str, run_id: str) -> None:
         self.conn.execute("UPDATE runs SET run_id = ? WHERE key = ?", (run_id, key))
 
-    def mark_done(self, seq: int) -> None:
+    def mark_done(self, seqs: list[int]) -> None:
         conn = self.conn
         with _transaction(conn):
-            conn.execute("UPDATE entries SET state = ?, error = NULL WHERE seq = ?", (DONE, seq))
-            conn.execute("DELETE FROM blobs WHERE seq = ?", (seq,))
+            conn.executemany("UPDATE entries SET state = ?, error = NULL WHERE seq = ?", [(DONE, s) for s in seqs])
+            conn.executemany("DELETE FROM blobs WHERE seq = ?", [(s,) for s in seqs])
 
     def mark_retry(self, seq: int, error: str) -> None:
         self.conn.execute(

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from . import names, store
-from .journal import Entry, Journal, RunRow
+from .journal import Journal, RunRow
 
 _COLSPEC_TYPES = {
     "float64": "double", "float32": "float", "int64": "long", "int32": "integer", "int16": "integer",
@@ -73,10 +73,11 @@ class Sink:
         row.run_id = run.info.run_id
         return row.run_id
 
-    def apply(self, row: RunRow, entry: Entry) -> None:
+    def apply(self, row: RunRow, payload: dict, blobs: dict[str, bytes]) -> None:
+        """Apply one (possibly merged, see :func:`merge`) payload to the run of ``row``."""
         from mlflow.entities import Metric, Param, RunTag
+        from mlflow.exceptions import MlflowException
 
-        payload = entry.payload
         run_id = self._ensure_run(row, payload.get("start", {}))
         client = store.client(row.tracking_uri)
         tags = dict(payload.get("tags", {}))
@@ -85,13 +86,22 @@ class Sink:
             tags.update(self._environment_tags(row.tracking_uri, environment))
         metrics = [Metric(k, float(v), int(ts), int(step)) for k, v, ts, step in payload.get("metrics", [])]
         tag_list = [RunTag(k, str(v)[: names.MAX_TAG_VALUE]) for k, v in tags.items()]
-        for i in range(0, max(len(metrics), len(tag_list)), 100):
-            client.log_batch(run_id, metrics=metrics[i : i + 100] if i < len(metrics) else [],
-                             tags=tag_list[i : i + 100] if i < len(tag_list) else [])
-        self._log_params(client, run_id, payload.get("params", {}), Param)
+        params = [Param(k, str(v)[:6000]) for k, v in payload.get("params", {}).items()]
+        if len(metrics) <= 1000 and len(tag_list) <= 100 and len(params) <= 100:
+            try:  # the common case: one call
+                client.log_batch(run_id, metrics=metrics, params=params, tags=tag_list)
+                params = []
+            except MlflowException as exc:
+                if "INVALID_PARAMETER_VALUE" not in str(exc.error_code) or not params:
+                    raise
+                client.log_batch(run_id, metrics=metrics, tags=tag_list)
+        else:
+            for i in range(0, max(len(metrics), len(tag_list)), 100):
+                client.log_batch(run_id, metrics=metrics[i : i + 100], tags=tag_list[i : i + 100])
+        if params:
+            self._log_params(client, run_id, params)
         if payload.get("datasets"):
             self._log_datasets(client, run_id, payload["datasets"])
-        blobs = self.journal.blobs(entry.seq)
         if blobs:
             self._log_blobs(client, run_id, blobs)
         end = payload.get("end")
@@ -100,10 +110,9 @@ class Sink:
 
     # -- pieces ------------------------------------------------------------------------
     @staticmethod
-    def _log_params(client, run_id: str, params: dict, Param) -> None:
+    def _log_params(client, run_id: str, items: list) -> None:
         from mlflow.exceptions import MlflowException
 
-        items = [Param(k, str(v)[:6000]) for k, v in params.items()]
         for i in range(0, len(items), 100):
             try:
                 client.log_batch(run_id, params=items[i : i + 100])
@@ -174,3 +183,22 @@ class Sink:
                 return tags
         tags[names.ENV_RUN_ID] = self._environments[cache_key]
         return tags
+
+
+def merge(payloads: list[dict]) -> dict:
+    """Fold consecutive entries of one run into one payload (later values win)."""
+    merged: dict = {"tags": {}, "params": {}, "metrics": [], "datasets": []}
+    for payload in payloads:
+        for field in ("tags", "params"):
+            merged[field].update(payload.get(field, {}))
+        merged["metrics"].extend(payload.get("metrics", []))
+        merged["datasets"].extend(payload.get("datasets", []))
+        for field in ("start", "end"):
+            if field in payload:
+                merged[field] = payload[field]
+        if "environment" in payload:
+            environment = dict(payload["environment"])
+            if "requirements" not in environment and "environment" in merged:
+                environment.setdefault("requirements", merged["environment"].get("requirements"))
+            merged["environment"] = environment
+    return merged

@@ -83,6 +83,9 @@ def export_notebook(path: str | os.PathLike, target: str = "python", out: str | 
     stage("write", 0.6, f"writing the {target} pipeline")
     destination.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    scratch.chmod(0o777 & ~umask)  # mkdtemp makes it private; the export is an ordinary folder
     try:
         next_steps = render(plan, scratch, exp) or []
         if destination.exists():

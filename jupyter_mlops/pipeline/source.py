@@ -67,7 +67,8 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 def parse_track_line(line: str, cell: Cell) -> Track:
     try:
-        args = _track_parser().parse_args(shlex.split(line))
+        # Options that change only what the kernel records (--quiet, --no-data...) are skipped.
+        args, _unknown = _track_parser().parse_known_args(shlex.split(line))
         metrics = [m for item in args.metric for m in item.split(",") if m]
         return Track(args.name, args.experiment, _pairs(args.param, "--param"),
                      _pairs(args.tag, "--tag"), metrics)

@@ -83,7 +83,7 @@ class NotFoundHandler(MLOpsHandler):
     """Anything under our prefix that no route matched: a JSON 404, still behind auth."""
 
     @web.authenticated
-    def get(self, *args: Any) -> None:
+    def get(self, *args: Any, **kwargs: Any) -> None:
         raise ApiError(404, "not_found", f"No jupyter-mlops API at {self.request.path}.")
 
     post = put = patch = delete = get

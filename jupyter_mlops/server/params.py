@@ -15,7 +15,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 MAX_FILTER_LENGTH = 4000
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_VIEWS = {"active": "ACTIVE_ONLY", "deleted": "DELETED_ONLY", "all": "ALL"}
+_VIEWS = {"active": "active_only", "deleted": "deleted_only", "all": "all"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def filter_string(value: str | None) -> str:
     if text:
         try:
             SearchUtils.parse_search_filter(text)
+            # Comparators are checked only when a clause is evaluated: evaluate on a blank run.
+            SearchUtils.filter([_blank_run()], text)
         except MlflowException as exc:
             raise bad_request(
                 f"Invalid filter: {exc.message} Use MLflow search syntax, for example "
@@ -76,6 +78,14 @@ def filter_string(value: str | None) -> str:
                 code="invalid_filter",
             ) from None
     return text
+
+
+def _blank_run():
+    from mlflow.entities import Run, RunData, RunInfo, RunInputs
+
+    info = RunInfo(run_id="0", experiment_id="0", user_id="", status="FINISHED",
+                   start_time=0, end_time=0, lifecycle_stage="active", run_name="")
+    return Run(info, RunData(), RunInputs([]))
 
 
 def order_by(values: list[str]) -> list[str]:

@@ -113,7 +113,8 @@ class MLOpsService:
         )
         if not len(page) and not query.page_token:
             self._experiment_or_404(query.experiment_id)
-        return {"runs": [serialize.run_summary(run) for run in page], "next_page_token": page.token or None}
+        token = page.token.decode() if isinstance(page.token, bytes) else page.token
+        return {"runs": [serialize.run_summary(run) for run in page], "next_page_token": token or None}
 
     def _experiment_or_404(self, experiment_id: str):
         from mlflow.exceptions import MlflowException

@@ -37,21 +37,14 @@ class PipelineResult:
 
 
 def open_store(tracking_uri: str | None = None):
-    """(client, uri, artifact root or None) for the tracking URI jupyter-mlops resolves."""
+    """(client, uri) for ``tracking_uri`` or the store jupyter-mlops resolves."""
     import mlflow
 
     from jupyter_mlops.core import config, store
 
-    if tracking_uri:
-        os.environ[config.ENV_TRACKING_URI] = tracking_uri
-    settings = config.resolve()
-    store.prepare(settings)
-    db = store.sqlite_path(settings.tracking_uri)
-    root = None
-    if db is not None:
-        root = str(settings.artifact_root if settings.embedded else db.parent / "artifacts")
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    return store.client(settings.tracking_uri), settings.tracking_uri, root
+    uri = tracking_uri or config.resolve().tracking_uri
+    mlflow.set_tracking_uri(uri)
+    return store.client(uri), uri
 
 
 def check_params(spec: PipelineSpec, overrides: dict[str, object]) -> None:
@@ -70,9 +63,8 @@ def run_pipeline(folder: str | Path, params: dict[str, object] | None = None, fo
     spec = load_spec(folder)
     overrides = dict(params or {})
     check_params(spec, overrides)
-    client, _uri, root = open_store(tracking_uri)
-    exp_name = experiment or spec.experiment
-    exp_id = store.experiment_id(client, exp_name, f"{root}/{exp_name}" if root else None)
+    client, _uri = open_store(tracking_uri)
+    exp_id = store.experiment_id(client, experiment or spec.experiment)
     effective = {**spec.params, **overrides}
     parent = client.create_run(exp_id, run_name=f"{spec.name} pipeline", tags={
         names.KIND: steps.KIND_PIPELINE, steps.TAG_PIPELINE: spec.name,
@@ -121,22 +113,26 @@ def _schedule(client, spec, exp_id, result: PipelineResult, overrides, force, wo
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-step") as pool:
             while pending or running:
-                for name in [n for n, s in pending.items() if all(d in result.outcomes for d in s.depends_on)]:
-                    step = pending.pop(name)
-                    records = {n: {**result.outcomes[src].outputs[n], "step": src}
-                               for n, src in step.inputs.items()}
-                    params = steps.step_params(step, overrides)
-                    key = steps.cache_key(spec, step, params, {n: r["digest"] for n, r in records.items()})
-                    cached = None if force else steps.find_cached(client, exp_id, key)
-                    if cached is not None:
-                        outcome = steps.record_cache_hit(client, spec, step, exp_id, result.run_id, key,
-                                                         cached, params)
-                        result.outcomes[name] = outcome
-                        notify({"step": name, "status": "cached", "done": len(result.outcomes),
-                                "total": total, "run_id": outcome.run_id})
-                        continue
-                    notify({"step": name, "status": "running", "done": len(result.outcomes), "total": total})
-                    running[pool.submit(work, step, records, params, key)] = name
+                progressed = True
+                while progressed:  # cache hits make more steps ready at once
+                    progressed = False
+                    for name in [n for n, s in pending.items() if all(d in result.outcomes for d in s.depends_on)]:
+                        step = pending.pop(name)
+                        records = {n: {**result.outcomes[src].outputs[n], "step": src}
+                                   for n, src in step.inputs.items()}
+                        params = steps.step_params(step, overrides)
+                        key = steps.cache_key(spec, step, params, {n: r["digest"] for n, r in records.items()})
+                        cached = None if force else steps.find_cached(client, exp_id, key)
+                        if cached is not None:
+                            outcome = steps.record_cache_hit(client, spec, step, exp_id, result.run_id, key,
+                                                             cached, params)
+                            result.outcomes[name] = outcome
+                            notify({"step": name, "status": "cached", "done": len(result.outcomes),
+                                    "total": total, "run_id": outcome.run_id})
+                            progressed = True
+                            continue
+                        notify({"step": name, "status": "running", "done": len(result.outcomes), "total": total})
+                        running[pool.submit(work, step, records, params, key)] = name
                 if not running:
                     if pending:
                         raise RuntimeError(f"steps {sorted(pending)} wait on steps that never ran")

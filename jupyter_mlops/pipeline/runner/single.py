@@ -21,9 +21,8 @@ def begin(folder, params: dict | None = None, tracking_uri: str | None = None,
           experiment: str | None = None) -> dict:
     spec = load_spec(folder)
     check_params(spec, params or {})
-    client, _uri, root = open_store(tracking_uri)
-    exp_name = experiment or spec.experiment
-    exp_id = store.experiment_id(client, exp_name, f"{root}/{exp_name}" if root else None)
+    client, _uri = open_store(tracking_uri)
+    exp_id = store.experiment_id(client, experiment or spec.experiment)
     run = client.create_run(exp_id, run_name=f"{spec.name} pipeline", tags={
         names.KIND: steps.KIND_PIPELINE, steps.TAG_PIPELINE: spec.name,
         names.NOTEBOOK: spec.notebook, names.SOURCE_NAME: spec.notebook,
@@ -38,7 +37,7 @@ def one_step(folder, name: str, pipeline: dict, upstream: list[dict], params: di
     """Run step ``name``; ``upstream`` are the records earlier ``one_step`` calls returned."""
     spec = load_spec(folder)
     step = spec.step(name)
-    client, _uri, _root = open_store(tracking_uri)
+    client, _uri = open_store(tracking_uri)
     by_step = {u["step"]: u for u in upstream}
     records = {}
     for input_name, producer in step.inputs.items():
@@ -61,7 +60,7 @@ def one_step(folder, name: str, pipeline: dict, upstream: list[dict], params: di
 
 
 def end(pipeline: dict, results: list[dict], tracking_uri: str | None = None, status: str = "FINISHED") -> dict:
-    client, _uri, _root = open_store(tracking_uri)
+    client, _uri = open_store(tracking_uri)
     for result in results:
         for metric, value in result.get("metrics", {}).items():
             client.log_metric(pipeline["run_id"], f"{result['step']}.{metric}", value)

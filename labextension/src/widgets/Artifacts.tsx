@@ -1,7 +1,9 @@
 /** The run's artifact list; a click previews a text or image artifact in place. */
 import * as React from 'react';
 
+import { IArtifactContent } from '../api';
 import { DetailModel } from '../model/detail';
+import { IProblem } from '../model/runs';
 import { Empty, Problem } from './states';
 
 export function Artifacts(props: { model: DetailModel }): JSX.Element {
@@ -23,16 +25,20 @@ export function Artifacts(props: { model: DetailModel }): JSX.Element {
           </li>
         ))}
       </ul>
-      {shown === null ? null : 'message' in shown && !('kind' in shown) ? (
+      {shown === null ? null : !isContent(shown) ? (
         <Problem problem={shown} what="Cannot show the artifact" />
-      ) : 'kind' in shown && shown.kind === 'image' ? (
+      ) : shown.kind === 'image' ? (
         <img className="jp-mlops-image" alt={shown.path} src={`data:${shown.mime};base64,${shown.data}`} />
-      ) : 'kind' in shown ? (
+      ) : (
         <pre className="jp-mlops-artifact-text">
           {shown.content}
           {shown.truncated ? '\n… (cut; open it in the MLflow UI for the rest)' : ''}
         </pre>
-      ) : null}
+      )}
     </div>
   );
+}
+
+function isContent(value: IArtifactContent | IProblem): value is IArtifactContent {
+  return 'kind' in value;
 }

@@ -1,0 +1,146 @@
+"""The kfp target: a Kubeflow Pipelines v2 pipeline, one lightweight component per step.
+
+KFP ships only a component function's own source to the cluster, so each component
+carries the shared cells and its step's code as strings and runs them in one
+namespace, like the notebook did.  Data moves as KFP artifacts (parquet, npy or
+joblib files, with the jupyter-mlops fingerprint in their metadata when available).
+``python NAME_kfp.py`` compiles ``NAME.yaml`` with the kfp compiler.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ..plan import Finding, Plan, Step
+from . import package
+
+_TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
+
+_HEADER = '''"""Kubeflow Pipelines v2 pipeline '{name}', exported by jupyter-mlops from {notebook}.
+
+Compile:  python {name}_kfp.py   (writes {name}.yaml; needs `pip install kfp`)
+"""
+
+from pathlib import Path
+
+from kfp import compiler, dsl
+from kfp.dsl import Artifact, Input, Metrics, Output
+
+BASE_IMAGE = "python:{python}-slim"
+PACKAGES = {packages!r}
+'''
+
+# Runs inside each component: the helpers travel as source with the function.
+_HELPERS = '''    import json as _json
+
+    def _load(artifact):
+        fmt = artifact.metadata.get("format", "joblib")
+        if fmt == "parquet":
+            import pandas
+            return pandas.read_parquet(artifact.path)
+        if fmt == "npy":
+            import numpy
+            return numpy.load(artifact.path, allow_pickle=False)
+        import joblib
+        return joblib.load(artifact.path)
+
+    def _save(value, artifact):
+        kind = type(value).__module__ + "." + type(value).__qualname__
+        if kind.startswith("pandas") and type(value).__name__ == "DataFrame" \\
+                and all(isinstance(c, str) for c in value.columns):
+            value.to_parquet(artifact.path, engine="pyarrow")
+            fmt = "parquet"
+        elif kind == "numpy.ndarray" and value.dtype.kind != "O":
+            import numpy
+            with open(artifact.path, "wb") as handle:
+                numpy.save(handle, value, allow_pickle=False)
+            fmt = "npy"
+        else:
+            import joblib
+            with open(artifact.path, "wb") as handle:
+                joblib.dump(value, handle)
+            fmt = "joblib"
+        artifact.metadata["format"] = fmt
+        artifact.metadata["kind"] = kind
+        try:
+            from jupyter_mlops.core.fingerprint import fingerprint
+            found = fingerprint(value)
+            if found is not None:
+                artifact.metadata["digest"] = found.digest
+                artifact.metadata["shape"] = _json.dumps(list(found.shape))
+        except ImportError:
+            pass
+'''
+
+
+def _param_type(value: object) -> str:
+    return _TYPES.get(type(value), "str")
+
+
+def component_source(plan: Plan, step: Step, shared: str, code: str) -> str:
+    args = [f"in_{n}: Input[Artifact]" for n in sorted(step.inputs)]
+    args += [f"out_{n}: Output[Artifact]" for n in step.outputs]
+    args.append("mlops_metrics: Output[Metrics]")
+    args += [f"{k}: {_param_type(v)} = {v!r}" for k, v in step.params.items()]
+    lines = [f"@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES)",
+             f"def {step.name}(" + ", ".join(args) + "):",
+             f'    """Step \'{step.name}\' from {step.cell.label}."""',
+             _HELPERS,
+             f"    shared_code = {shared!r}",
+             f"    step_code = {code!r}",
+             f"    params = {{{', '.join(f'{k!r}: {k}' for k in step.params)}}}",
+             "    namespace = {'__name__': '__step__'}",
+             f"    exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
+             "    namespace.update({" + ", ".join(f"{n!r}: _load(in_{n})" for n in sorted(step.inputs)) + "})",
+             "    namespace.update(params)",
+             "    namespace['param'] = lambda name, default=None: params.get(name, default)",
+             f"    exec(compile(step_code, 'steps/{step.name}.py', 'exec'), namespace)"]
+    lines += [f"    _save(namespace[{n!r}], out_{n})" for n in step.outputs]
+    for metric in step.metrics:
+        lines.append(f"    mlops_metrics.log_metric({metric!r}, float(namespace[{metric!r}]))")
+    return "\n".join(lines) + "\n"
+
+
+def pipeline_source(plan: Plan, packages: list[str]) -> str:
+    shared = package.shared_source(plan)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    parts = [_HEADER.format(name=plan.name, notebook=plan.notebook, python=version, packages=packages)]
+    for step in plan.steps:
+        parts.append("\n" + component_source(plan, step, shared, package.step_source(step)))
+    params: dict[str, object] = {}
+    for step in plan.steps:
+        for key, value in step.params.items():
+            params.setdefault(key, value)
+    signature = ", ".join(f"{k}: {_param_type(v)} = {v!r}" for k, v in params.items())
+    body = []
+    for step in plan.steps:
+        kwargs = [f"in_{n}={src}_task.outputs['out_{n}']" for n, src in sorted(step.inputs.items())]
+        kwargs += [f"{k}={k}" for k in step.params]
+        body.append(f"    {step.name}_task = {step.name}({', '.join(kwargs)})")
+        body.append(f"    {step.name}_task.set_display_name({step.name!r})")
+    dash_name = plan.name.replace("_", "-")
+    parts.append(f"\n@dsl.pipeline(name={dash_name!r}, description={('Exported from ' + plan.notebook)!r})\n"
+                 f"def pipeline({signature}):\n" + "\n".join(body) + "\n")
+    parts.append("\nif __name__ == \"__main__\":\n"
+                 f"    compiler.Compiler().compile(pipeline, str(Path(__file__).with_name({plan.name + '.yaml'!r})))\n")
+    return "".join(parts)
+
+
+def render(plan: Plan, root: Path, experiment: str) -> list[str]:
+    packages = [p for p in package.requirements(plan)
+                if not p.startswith(("jupyter-mlops", "mlflow", "cloudpickle"))]
+    source = root / f"{plan.name}_kfp.py"
+    source.write_text(pipeline_source(plan, packages), encoding="utf-8")
+    (root / "requirements.txt").write_text("\n".join(packages) + "\n", encoding="utf-8")
+    try:
+        import kfp  # noqa: F401 - compile here when kfp is installed beside jupyter-mlops
+    except ImportError:
+        plan.findings.append(Finding("info", "kfp is not installed here, so the YAML spec was not compiled: "
+                                     f"pip install kfp, then python {source.name}"))
+        return [f"pip install kfp && python {source}"]
+    done = subprocess.run([sys.executable, str(source)], capture_output=True, text=True, cwd=root)
+    if done.returncode != 0:
+        raise RuntimeError(f"the kfp compiler failed on {source.name}:\n{done.stderr[-4000:]}")
+    return [f"upload {root / (plan.name + '.yaml')} to Kubeflow Pipelines"]

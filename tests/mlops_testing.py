@@ -1,0 +1,110 @@
+"""Helpers for the tests (imported by name: tests/ is on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+POSTGRES = os.environ.get("MLOPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def run(ip, source: str):
+    """Run a cell as JupyterLab would (stored in history, counted)."""
+    return ip.run_cell(source, store_history=True)
+
+
+def sync(ip, timeout: float = 60) -> None:
+    ip.run_line_magic("mlops", f"sync --timeout {timeout}")
+    from jupyter_mlops.core.config import resolve
+
+    from jupyter_mlops.core.journal import Journal
+
+    assert Journal(resolve().state_dir).backlog() == 0, "journal did not drain"
+
+
+def client():
+    from mlflow import MlflowClient
+
+    from jupyter_mlops.core.config import resolve
+
+    return MlflowClient(resolve().tracking_uri)
+
+
+def all_runs(experiment: str | None = None):
+    mlflow_client = client()
+    experiments = [e.experiment_id for e in mlflow_client.search_experiments()
+                   if experiment is None or e.name == experiment]
+    experiments = [e for e in experiments]
+    return mlflow_client.search_runs(experiments, max_results=10000, order_by=["attributes.start_time ASC"])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MlflowServer:
+    """``mlflow server`` on a fresh PostgreSQL database with proxied artifacts."""
+
+    def __init__(self, workdir: Path) -> None:
+        import psycopg2
+
+        self.database = f"mlops_test_{uuid.uuid4().hex[:10]}"
+        with psycopg2.connect(f"{POSTGRES}/postgres") as conn:
+            conn.autocommit = True
+            conn.cursor().execute(f'CREATE DATABASE "{self.database}"')
+        self.backend = f"{POSTGRES}/{self.database}"
+        self.artifacts = workdir / "server-artifacts"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "mlflow-server.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> None:
+        import requests
+
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", self.backend,
+                 "--artifacts-destination", str(self.artifacts), "--serve-artifacts",
+                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mlflow server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"mlflow server did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def drop(self) -> None:
+        import psycopg2
+
+        with psycopg2.connect(f"{POSTGRES}/postgres") as conn:
+            conn.autocommit = True
+            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
