@@ -53,13 +53,9 @@ class MlflowServer:
     """``mlflow server`` on a fresh PostgreSQL database with proxied artifacts."""
 
     def __init__(self, workdir: Path) -> None:
-        import psycopg2
-
         self.database = f"mlops_test_{uuid.uuid4().hex[:10]}"
-        with psycopg2.connect(f"{POSTGRES}/postgres") as conn:
-            conn.autocommit = True
-            conn.cursor().execute(f'CREATE DATABASE "{self.database}"')
-        self.backend = f"{POSTGRES}/{self.database}"
+        _admin(f'CREATE DATABASE "{self.database}"')
+        self.backend = f"{POSTGRES.replace('postgresql://', 'postgresql+psycopg2://')}/{self.database}"
         self.artifacts = workdir / "server-artifacts"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -101,10 +97,17 @@ class MlflowServer:
         self.process = None
 
     def drop(self) -> None:
-        import psycopg2
-
-        with psycopg2.connect(f"{POSTGRES}/postgres") as conn:
-            conn.autocommit = True
-            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 
+
+
+def _admin(statement: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(f"{POSTGRES}/postgres")
+    try:
+        conn.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+        conn.cursor().execute(statement)
+    finally:
+        conn.close()

@@ -152,7 +152,10 @@ class MLOpsService:
     def list_artifacts(self, run_id: str, raw_path: str | None) -> dict:
         self._run_or_404(run_id)
         path = artifacts.clean_path(raw_path, allow_root=True)
-        return {"path": path, "files": artifacts.list_dir(self.client, run_id, path)}
+        files = artifacts.list_dir(self.client, run_id, path)
+        if path and not files:
+            raise not_found(f"Run {run_id} has no artifact folder {path!r}.")
+        return {"path": path, "files": files}
 
     def read_artifact(self, run_id: str, raw_path: str | None) -> dict:
         artifacts.clean_path(raw_path)  # refuse a bad path before touching the store

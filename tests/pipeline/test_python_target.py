@@ -59,8 +59,6 @@ def test_runs_nested_steps_then_hits_the_cache(demo, tracking_uri):
     # A parameter re-runs only the steps that use it; the rest stay cached.
     third = run_pipeline(demo, params={"C": 0.05})
     assert sorted(third.cached) == ["load_data", "scale", "split", "train_tree"]
-    assert third.metrics["train_logreg"]["accuracy"] != first.metrics["train_logreg"]["accuracy"] \
-        or True  # the value may coincide; the re-run itself is what counts
     assert children(client, third)["train_logreg"].data.params["C"] == "0.05"
 
     forced = run_pipeline(demo, force=True)

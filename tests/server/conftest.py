@@ -64,8 +64,8 @@ def mlflow_client(settings):
 def api(jp_fetch):
     """GET an API path; returns (status, json body) without raising on 4xx/5xx."""
 
-    async def get(path: str, **params):
-        response = await jp_fetch("jupyter-mlops", "api", *path.split("/"), params=params, raise_error=False)
+    async def get(endpoint: str, /, **params):
+        response = await jp_fetch("jupyter-mlops", "api", *endpoint.split("/"), params=params, raise_error=False)
         return response.code, json.loads(response.body or b"null")
 
     return get

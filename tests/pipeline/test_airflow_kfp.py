@@ -1,0 +1,85 @@
+"""The airflow and kfp targets with the real Airflow 3 and the real kfp compiler, each in
+its own cached virtualenv (both pin libraries that conflict with mlflow's)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+from mlflow import MlflowClient
+
+from jupyter_mlops.pipeline import export_notebook
+
+from .conftest import EXAMPLE, subprocess_env
+
+STEPS = {"load_data", "split", "scale", "train_logreg", "train_tree"}
+
+DAGBAG_CHECK = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(sys.argv[1])
+dag = bag.dags.get(sys.argv[2])
+print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
+                  "tasks": sorted(t.task_id for t in dag.tasks) if dag else None,
+                  "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks} if dag else None,
+                  "params": sorted(dag.params.keys()) if dag else None}))
+"""
+
+
+@pytest.mark.slow
+def test_airflow_dag_loads_and_runs(airflow_python, tmp_path, tracking_uri):
+    out = tmp_path / "dags"
+    report = export_notebook(EXAMPLE, "airflow", out, observe=False)
+    home = tmp_path / "airflow-home"
+    home.mkdir()
+    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__DAGS_FOLDER=out,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False", MLFLOW_TRACKING_URI=tracking_uri,
+                         JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable)
+    airflow = str(airflow_python.parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+
+    loaded = subprocess.run([str(airflow_python), "-c", DAGBAG_CHECK, str(out), report.name], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    bag = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert bag["errors"] == {}
+    assert set(bag["tasks"]) == STEPS | {"mlops_begin", "mlops_end"}
+    assert bag["upstream"]["train_logreg"] == ["mlops_begin", "scale", "split"]
+    assert bag["params"] == ["C", "max_depth", "test_size"]
+
+    done = subprocess.run([airflow, "dags", "test", report.name], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(report.name)
+    runs = client.search_runs([experiment.experiment_id])
+    parent = next(r for r in runs if r.data.tags.get("mlops.kind") == "pipeline")
+    assert parent.info.status == "FINISHED"
+    steps = {r.data.tags["mlops.pipeline.step"]: r for r in runs
+             if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    assert set(steps) == STEPS and all(r.info.status == "FINISHED" for r in steps.values())
+    assert steps["train_logreg"].data.metrics["accuracy"] > 0.9
+    assert parent.data.metrics["train_logreg.accuracy"] == steps["train_logreg"].data.metrics["accuracy"]
+
+
+@pytest.mark.slow
+def test_kfp_pipeline_compiles(kfp_python, tmp_path):
+    out = tmp_path / "kfp"
+    report = export_notebook(EXAMPLE, "kfp", out, observe=False)
+    source = out / f"{report.name}_kfp.py"
+    done = subprocess.run([str(kfp_python), str(source)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    spec = yaml.safe_load((out / f"{report.name}.yaml").read_text())
+    assert {c.replace("comp-", "").replace("-", "_") for c in spec["components"]} == STEPS
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == {s.replace("_", "-") for s in STEPS}
+    assert sorted(tasks["train-logreg"]["dependentTasks"]) == ["scale", "split"]
+    assert "dependentTasks" not in tasks["load-data"]
+    params = spec["root"]["inputDefinitions"]["parameters"]
+    assert params["C"]["defaultValue"] == 0.5 and params["C"]["parameterType"] == "NUMBER_DOUBLE"
+    assert params["max_depth"]["parameterType"] == "NUMBER_INTEGER"
+    logreg = tasks["train-logreg"]["inputs"]
+    assert logreg["artifacts"]["in_X_train_s"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "out_X_train_s", "producerTask": "scale"}
+    assert logreg["parameters"]["C"]["componentInputParameter"] == "C"
