@@ -1,0 +1,103 @@
+"""In a real JupyterLab and a real browser: a %%track cell's run shows up in the sidebar,
+its detail opens, and "Go to cell" selects the cell that made it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+ACTIVE_CELL_ID = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cell = panel && panel.content && panel.content.activeCell;
+  return cell ? cell.model.id : null;
+}"""
+KERNEL_IDLE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+
+def command(page: Page, name: str, args: dict | None = None) -> None:
+    page.evaluate("([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}])
+
+
+def open_notebook(page: Page, lab: dict) -> None:
+    page.goto(f"{lab['url']}/lab/tree/{lab['notebook']}?token={lab['token']}&reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
+                           "window.jupyterapp.shell.currentWidget.content && "
+                           "window.jupyterapp.shell.currentWidget.content.widgets.length === 4", timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+
+
+def select_cell(page: Page, index: int) -> None:
+    page.evaluate("(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i; }", index)
+
+
+def open_sidebar(page: Page):
+    page.locator('.lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]').click()
+    sidebar = page.locator("#jupyter-mlops-sidebar")
+    expect(sidebar).to_be_visible()
+    return sidebar
+
+
+def test_tracked_run_appears_and_go_to_cell_selects_it(page: Page, lab):
+    open_notebook(page, lab)
+    sidebar = open_sidebar(page)
+    command(page, "notebook:run-all-cells")
+    expect(page.locator(".jp-OutputArea-output").filter(has_text="result 42")).to_be_visible(timeout=60_000)
+
+    # The run reaches MLflow in the background and the poll brings it into the table.
+    row = sidebar.locator(".jp-mlops-run").first
+    expect(row).to_be_visible(timeout=30_000)
+    expect(sidebar.locator(".jp-mlops-experiment")).to_contain_text(lab["notebook"])
+    expect(row).to_contain_text("quickstart")
+
+    row.click()
+    detail = sidebar.locator(".jp-mlops-detail")
+    expect(detail).to_be_visible(timeout=15_000)
+    expect(detail.locator(".jp-mlops-source")).to_contain_text("result = x + 1")
+    expect(detail).to_contain_text("lr")
+    expect(detail).to_contain_text("FINISHED", timeout=15_000)
+
+    # Move away from the tracked cell, then let the sidebar bring us back to it.
+    select_cell(page, 0)
+    assert page.evaluate(ACTIVE_CELL_ID) == "load-ext-cell"
+    detail.locator(".jp-mlops-goto").click()
+    page.wait_for_function(f"() => ({ACTIVE_CELL_ID})() === '{lab['tracked_cell_id']}'", timeout=10_000)
+    active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+    expect(active).to_contain_text("%%track")
+    expect(sidebar.locator(".jp-mlops-goto-message")).to_have_count(0)
+
+    lab["artifacts"].mkdir(exist_ok=True)
+    sidebar.screenshot(path=str(lab["artifacts"] / "sidebar.png"))
+    page.screenshot(path=str(lab["artifacts"] / "jupyterlab.png"))
+
+
+def test_bad_filter_reads_as_an_error_and_clears(page: Page, lab):
+    open_notebook(page, lab)
+    sidebar = open_sidebar(page)
+    expect(sidebar.locator(".jp-mlops-run").first).to_be_visible(timeout=30_000)
+    box = sidebar.locator(".jp-mlops-filter")
+    box.fill("metrics.result >>> 3")
+    box.press("Enter")
+    error = sidebar.locator(".jp-mlops-filter-error")
+    expect(error).to_contain_text("Invalid filter")
+    box.fill("params.lr = '0.1'")
+    box.press("Enter")
+    expect(error).to_have_count(0)
+    expect(sidebar.locator(".jp-mlops-run").first).to_be_visible()
+
+
+def test_go_to_a_deleted_cell_says_so(page: Page, lab):
+    open_notebook(page, lab)
+    sidebar = open_sidebar(page)
+    row = sidebar.locator(".jp-mlops-run").first
+    expect(row).to_be_visible(timeout=30_000)
+    select_cell(page, 2)
+    command(page, "notebook:delete-cell")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.length === 3")
+    row.click()
+    detail = sidebar.locator(".jp-mlops-detail")
+    expect(detail).to_be_visible(timeout=15_000)
+    detail.locator(".jp-mlops-goto").click()
+    expect(sidebar.locator(".jp-mlops-goto-message")).to_contain_text("no longer in")
