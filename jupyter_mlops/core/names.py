@@ -25,6 +25,7 @@ CELL_EXECUTION_COUNT = "mlops.cell.execution_count"
 CELL_HASH = "mlops.cell.hash"  # xxh3-128 hex of the cell source
 CELL_SOURCE = "mlops.cell.source"  # the (redacted) source; truncated, full copy in ARTIFACT_CELL
 CELL_DEPENDS_ON = "mlops.cell.depends_on"  # JSON list of {"execution_count", "names"}
+CELL_WRITES = "mlops.cell.writes"  # JSON list of the names the cell (re)bound or changed
 GIT_COMMIT = "mlops.git.commit"
 GIT_BRANCH = "mlops.git.branch"
 GIT_DIRTY = "mlops.git.dirty"  # "true" / "false"

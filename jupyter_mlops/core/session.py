@@ -27,6 +27,8 @@ class TrackingSession:
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter-mlops")
         self._drainer_checked = 0.0
         self._environment_sent = False
+        # variable name -> journal key of the latest tracked run that wrote it (for %register)
+        self.writers: dict[str, str] = {}
 
     # -- the critical path -------------------------------------------------------------------
     def start_run(self, experiment: str, run_name: str | None, tags: dict, source_folder: Path | None) -> str:

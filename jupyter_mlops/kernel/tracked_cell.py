@@ -99,6 +99,13 @@ class TrackedCell:
                 [{"execution_count": d.execution_count, "names": d.names} for d in dependencies])[: names.MAX_TAG_VALUE]
             text = "\n\n".join(f"# In[{d.execution_count}] defines {', '.join(d.names)}\n{d.source}" for d in dependencies)
             blobs[names.ARTIFACT_DEPENDENCIES] = redact_text(text).encode()
+        written_names = sorted(n for n in self.code.writes if n in namespace)
+        if written_names:
+            import json
+
+            payload["tags"][names.CELL_WRITES] = json.dumps(written_names)[: names.MAX_TAG_VALUE]
+        for name in written_names:
+            self.session.writers[name] = self.key
         auto = {k: v for k, v in self.code.params.items() if k in namespace}
         self.params = capture.clean_params({**auto, **self.params})
         payload["params"] = self.params
