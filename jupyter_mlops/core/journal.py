@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     experiment TEXT NOT NULL,
     owner TEXT NOT NULL,
     run_id TEXT,
+    experiment_id TEXT,
     create_attempted INTEGER NOT NULL DEFAULT 0,
     finished INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL
@@ -220,8 +221,13 @@ class Journal:
     def mark_create_attempted(self, key: str) -> None:
         self.conn.execute("UPDATE runs SET create_attempted = 1 WHERE key = ?", (key,))
 
-    def set_run_id(self, key: str, run_id: str) -> None:
-        self.conn.execute("UPDATE runs SET run_id = ? WHERE key = ?", (run_id, key))
+    def set_run_id(self, key: str, run_id: str, experiment_id: str | None = None) -> None:
+        self.conn.execute("UPDATE runs SET run_id = ?, experiment_id = ? WHERE key = ?", (run_id, experiment_id, key))
+
+    def run_location(self, key: str) -> tuple[str | None, str | None]:
+        """(experiment id, run id) once the drainer created the run, else (None, None)."""
+        row = self.conn.execute("SELECT experiment_id, run_id FROM runs WHERE key = ?", (key,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def mark_done(self, seqs: list[int]) -> None:
         conn = self.conn

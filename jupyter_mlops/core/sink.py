@@ -61,7 +61,7 @@ class Sink:
                 [experiment_id], filter_string=f"tags.`{names.RUN_KEY}` = '{row.key}'", max_results=1
             )
             if found:
-                self.journal.set_run_id(row.key, found[0].info.run_id)
+                self.journal.set_run_id(row.key, found[0].info.run_id, experiment_id)
                 row.run_id = found[0].info.run_id
                 return row.run_id
         self.journal.mark_create_attempted(row.key)
@@ -69,7 +69,7 @@ class Sink:
         run = client.create_run(
             experiment_id, start_time=start.get("start_time"), tags=tags, run_name=start.get("run_name")
         )
-        self.journal.set_run_id(row.key, run.info.run_id)
+        self.journal.set_run_id(row.key, run.info.run_id, experiment_id)
         row.run_id = run.info.run_id
         return row.run_id
 

@@ -127,8 +127,10 @@ class MLOpsMagics(Magics):
         error = self.session.journal.last_error()
         if error:
             note = f"Not in MLflow yet ({error[:160]}); it is kept in the journal and retried. `%mlops status`."
-        run_id = self.session.journal.run_id(tracked.key)
-        link = f"{settings.ui_url}/#/experiments/0/runs/{run_id}" if settings.ui_url and run_id else None
+        # The run usually exists by now (the drainer creates it as the cell starts);
+        # if not, no link rather than a wait.
+        experiment_id, run_id = self.session.journal.run_location(tracked.key)
+        link = f"{settings.ui_url}/#/experiments/{experiment_id}/runs/{run_id}" if settings.ui_url and run_id else None
         fields = dict(name=tracked.run_name, status=tracked.status, duration_s=tracked.duration,
                       params=tracked.params, metrics=tracked.logged_metrics, datasets=tracked.datasets,
                       experiment=experiment, link=link, note=note)

@@ -57,7 +57,8 @@ def test_outage_loses_nothing_and_never_blocks(ip, mlflow_server, mlops_root):
         run(ip, "import pandas as pd\nframe = pd.DataFrame({'v': range(100)})")
         for i in range(200):
             started = time.perf_counter()
-            result = run(ip, f"%%track -q --name outage-{i} -m total\nstep = {i}\ntotal = float(frame.v.sum() + step)")
+            result = run(ip, f"%%track -q --name outage-{i} -m total\nstep = {i}\ntotal = float(frame.v.sum() + step)\n"
+                                f"print('step', step)")
             durations.append(time.perf_counter() - started)
             assert result.success
         from jupyter_mlops.core.config import resolve
@@ -86,6 +87,11 @@ def test_outage_loses_nothing_and_never_blocks(ip, mlflow_server, mlops_root):
         assert tracked.data.metrics["total"] == 4950 + step
         assert tracked.data.tags["mlops.data.inputs"]
         assert len(tracked.inputs.dataset_inputs) == 1
+    import mlflow.artifacts
+
+    sample = runs[0]  # artifacts went through the server's proxy too
+    assert mlflow.artifacts.load_text(f"{sample.info.artifact_uri}/mlops/stdout.txt") == \
+        f"step {sample.data.params['step']}\n"
 
 
 def test_replaying_a_journal_entry_creates_no_duplicate(mlops_root):

@@ -181,3 +181,34 @@ def test_status_hides_credentials(ip, capsys, monkeypatch):
     run(ip, "%mlops status")
     out = capsys.readouterr().out
     assert "tracking URI" in out and "backlog      : 0" in out
+
+
+def test_autolog_in_a_tracked_cell_logs_into_its_run(ip):
+    run(ip, "import mlflow\nfrom sklearn.linear_model import LinearRegression\nimport numpy as np\n"
+            "X = np.arange(20.0).reshape(10, 2)\ny = X @ [1.0, 2.0]")
+    run(ip, "%%track --name autologged\nmlflow.sklearn.autolog(log_models=False, log_datasets=False)\n"
+            "fitted = LinearRegression().fit(X, y)\nmlflow.sklearn.autolog(disable=True)")
+    sync(ip)
+    tracked = only_run()
+    assert tracked.info.run_name == "autologged" and tracked.info.status == "FINISHED"
+    assert "training_score" in tracked.data.metrics  # autolog wrote into the tracked run
+    assert tracked.data.params["fit_intercept"] == "True"
+
+
+def test_summary_links_to_the_mlflow_ui_when_configured(ip, monkeypatch):
+    import os
+
+    os.environ["JUPYTER_MLOPS_UI_URL"] = "http://mlflow.example:5000"
+    from jupyter_mlops.kernel import load_ipython_extension
+
+    load_ipython_extension(ip)
+    run(ip, "%%track -q -e warmup\nx = 1")
+    sync(ip)  # the drainer is up: new runs are created within milliseconds of their start
+    shown = []
+    monkeypatch.setattr(ip.display_pub, "publish", lambda data, *a, **k: shown.append(data))
+    run(ip, "%%track --name linked\nimport time\ntime.sleep(1.5)")  # long enough for the drainer to create it
+    html = "".join(d.get("text/html", "") for d in shown)
+    assert "linked" in html and "FINISHED" in html
+    sync(ip)
+    tracked = only_run("Default")
+    assert f"/#/experiments/{tracked.info.experiment_id}/runs/{tracked.info.run_id}" in html
