@@ -184,12 +184,15 @@ def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
             drainer.close_dead_owners()
             last_owner_check = now
         applied, deferred = drainer.drain_round()
-        if applied or deferred or journal.open_runs():
-            idle_since = time.monotonic() if (applied or journal.open_runs()) else idle_since
-        if not deferred and time.monotonic() - idle_since > idle_exit:
+        if applied or journal.open_runs():
+            idle_since = time.monotonic()
+        # Idle: nothing to do for idle_exit seconds.  Stuck: a store that stays down for
+        # six times as long; the next tracked run or `sync` starts a drainer again.
+        limit = idle_exit * 6 if deferred else idle_exit
+        if time.monotonic() - idle_since > limit:
             break
         if not applied:
-            time.sleep(0.05 if not deferred else 0.25)
+            time.sleep(0.25 if deferred else 0.05)
     journal.compact()
     lock.close()
     return 0

@@ -95,3 +95,21 @@ def experiment_id(mlflow_client, name: str) -> str:
         if found is None:
             raise
         return found.experiment_id
+
+
+def unreachable_reason(uri: str, timeout: float = 0.2) -> str | None:
+    """Why the server behind ``uri`` does not take connections, or None if it does
+    (or if the URI names no server, e.g. SQLite).  A TCP connect, no MLflow call."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") and not parts.scheme.startswith(("postgresql", "mysql", "mssql")):
+        return None
+    default_ports = {"http": 80, "https": 443}
+    port = parts.port or default_ports.get(parts.scheme) or (5432 if parts.scheme.startswith("postgresql") else 3306)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__

@@ -30,6 +30,7 @@ class MLOpsMagics(Magics):
     def __init__(self, shell=None, **kwargs) -> None:
         super().__init__(shell=shell, **kwargs)
         self._settings = None
+        self._probed = False
         self.history = History(shell)
 
     # -- shared ------------------------------------------------------------------------------
@@ -93,6 +94,9 @@ class MLOpsMagics(Magics):
                     "name a variable that holds a number (or a dict of numbers) after the cell runs."
                 )
         settings = self.settings
+        if not self._probed:
+            self._probed = True
+            self._warn_if_unreachable(settings)
         notebook_experiment, notebook = self.notebook_experiment()
         experiment = args.experiment or notebook_experiment
         count = self.shell.execution_count
@@ -110,6 +114,18 @@ class MLOpsMagics(Magics):
             print(f"jupyter-mlops: {problem}")
         if self.show_summary and not args.quiet:
             self._show_summary(tracked, experiment, settings)
+
+    @staticmethod
+    def _warn_if_unreachable(settings) -> None:
+        """Once per kernel: say so when the tracking server does not answer.  The cell
+        still runs and its run waits in the journal; this is a notice, not an error."""
+        from ..core.store import unreachable_reason
+
+        reason = unreachable_reason(settings.tracking_uri)
+        if reason:
+            print(f"jupyter-mlops: the tracking server {settings.display_uri} does not answer ({reason}). "
+                  "Tracked runs are kept in the local journal and sent when it is back; "
+                  "`%mlops status` shows the backlog, `%mlops sync` sends it.")
 
     def _run_untracked(self, cell: str):
         outer = self.shell.displayhook.exec_result

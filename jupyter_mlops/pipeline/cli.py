@@ -29,7 +29,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def export_main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help or a usage error: a return code, never an exit (%mlops export)
+        return exc.code if isinstance(exc.code, int) else 2
     from .export import export_notebook
 
     def progress(event: dict) -> None:

@@ -111,9 +111,24 @@ def _observe(plan, keys: list[str], tracking_uri: str | None) -> list[Finding]:
         db = store.sqlite_path(uri)
         if db is not None and not db.exists():
             return []  # nothing was ever tracked here
+        if uri.startswith(("http://", "https://")):
+            _check_server(uri)
         from .observed import cross_check, tracked_runs
 
         return cross_check(plan, tracked_runs(store.client(uri), keys))
     except Exception as exc:  # noqa: BLE001 - the export still works from the code alone
         return [Finding("observed", f"could not read the notebook's tracked runs ({type(exc).__name__}: "
                         f"{exc}); dependencies come from the code alone")]
+
+
+def _check_server(uri: str, timeout: float = 3.0) -> None:
+    """Fail fast: MLflow's client retries an absent server for minutes."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout).close()
+    except urllib.error.HTTPError:
+        return  # it answered (e.g. 401 behind a proxy): the client will say more
+    except (urllib.error.URLError, OSError) as exc:
+        raise ConnectionError(f"no MLflow server answers at {uri}") from exc

@@ -212,3 +212,25 @@ def test_summary_links_to_the_mlflow_ui_when_configured(ip, monkeypatch):
     sync(ip)
     tracked = only_run("Default")
     assert f"/#/experiments/{tracked.info.experiment_id}/runs/{tracked.info.run_id}" in html
+
+
+def test_unreachable_server_is_reported_and_the_run_kept(ip, capsys):
+    import os
+
+    from mlops_testing import free_port
+
+    os.environ["MLFLOW_TRACKING_URI"] = f"http://alice:pa55word@127.0.0.1:{free_port()}"
+    from jupyter_mlops.kernel import load_ipython_extension
+
+    load_ipython_extension(ip)
+    result = run(ip, "%%track -q\nz = 3")
+    assert result.success and ip.user_ns["z"] == 3
+    out = capsys.readouterr().out
+    assert "does not answer" in out and "pa55word" not in out and "alice:***@" not in out
+    run(ip, "%mlops status")
+    status = capsys.readouterr().out
+    assert "http://***@127.0.0.1" in status and "pa55word" not in status
+    from jupyter_mlops.core.config import resolve
+    from jupyter_mlops.core.journal import Journal
+
+    assert Journal(resolve().state_dir).backlog() >= 2  # start + finish wait in the journal

@@ -87,10 +87,17 @@ def lab(tmp_path_factory):
     root.mkdir()
     home.mkdir()
     (root / NOTEBOOK).write_text(json.dumps(quickstart_notebook(), indent=1))
+    # A user config folder of its own: no developer settings, no news pop-up in screenshots.
+    labconfig = home / "config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env.update({
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
         "IPYTHONDIR": str(home / "ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONUNBUFFERED": "1",

@@ -59,7 +59,9 @@ export function RunsTable(props: IProps): JSX.Element {
     }
   });
 
-  const template = `18px minmax(90px, 2fr) minmax(70px, 1fr) 64px${' minmax(56px, 1fr)'.repeat(columns.length)}`;
+  const template = `14px minmax(110px, 2fr) 72px 60px${' minmax(64px, 1fr)'.repeat(columns.length)}`;
+  // Narrow sidebars scroll sideways (header included) instead of squeezing columns.
+  const minWidth = 14 + 110 + 72 + 60 + 64 * columns.length + 4 * (3 + columns.length) + 16;
   const sort = model.query.sort;
   const header = [
     ...FIXED,
@@ -73,26 +75,26 @@ export function RunsTable(props: IProps): JSX.Element {
 
   return (
     <div className="jp-mlops-table" role="table" aria-rowcount={count}>
-      <div className="jp-mlops-row jp-mlops-header" role="row" style={{ gridTemplateColumns: template }}>
-        {header.map(h => (
-          <div
-            key={h.key}
-            role="columnheader"
-            title={h.sortable ? `${h.title}: click to sort` : h.title}
-            className={h.sortable ? 'jp-mlops-sortable' : ''}
-            onClick={h.sortable ? () => clickHeader(h.sortable) : undefined}
-          >
-            {h.label}
-            {sort.column === h.sortable && h.sortable ? (sort.descending ? ' ▾' : ' ▴') : ''}
-          </div>
-        ))}
-      </div>
       <div
         className="jp-mlops-scroller"
         ref={scroller}
         onScroll={event => setScrollTop((event.target as HTMLDivElement).scrollTop)}
       >
-        <div style={{ height: win.height, position: 'relative' }}>
+        <div className="jp-mlops-row jp-mlops-header" role="row" style={{ gridTemplateColumns: template, minWidth }}>
+          {header.map(h => (
+            <div
+              key={h.key}
+              role="columnheader"
+              title={h.sortable ? `${h.title}: click to sort` : h.title}
+              className={h.sortable ? 'jp-mlops-sortable' : ''}
+              onClick={h.sortable ? () => clickHeader(h.sortable) : undefined}
+            >
+              {h.label}
+              {sort.column === h.sortable && h.sortable ? (sort.descending ? ' ▾' : ' ▴') : ''}
+            </div>
+          ))}
+        </div>
+        <div style={{ height: win.height, position: 'relative', minWidth }}>
           <div style={{ transform: `translateY(${win.offset}px)` }}>
             {rows.slice(win.first, Math.min(win.last, rows.length)).map(run => (
               <RunRow
@@ -100,6 +102,7 @@ export function RunsTable(props: IProps): JSX.Element {
                 run={run}
                 columns={columns}
                 template={template}
+                minWidth={minWidth}
                 selected={run.run_id === props.selectedRunId}
                 onSelect={props.onSelect}
               />
@@ -120,6 +123,7 @@ function RunRow(props: {
   run: IRunSummary;
   columns: string[];
   template: string;
+  minWidth: number;
   selected: boolean;
   onSelect: (run: IRunSummary) => void;
 }): JSX.Element {
@@ -129,7 +133,7 @@ function RunRow(props: {
       className={'jp-mlops-row jp-mlops-run' + (props.selected ? ' jp-mod-selected' : '')}
       role="row"
       data-run-id={run.run_id}
-      style={{ gridTemplateColumns: props.template, height: ROW_HEIGHT }}
+      style={{ gridTemplateColumns: props.template, height: ROW_HEIGHT, minWidth: props.minWidth }}
       onClick={() => props.onSelect(run)}
       title={`${run.run_name} (${run.status})`}
     >

@@ -1,0 +1,167 @@
+"""Benchmark: the sidebar's first page of runs (GET /jupyter-mlops/api/runs, 50 rows)
+against MLflow's own ``MlflowClient.search_runs`` for the same page on the same store.
+
+    python benchmarks/sidebar_api.py [--runs 10000] [--repeat 60]
+
+Seeds an embedded SQLite store (under a temporary Jupyter root) with one experiment of
+N runs shaped like %%track runs (3 params, 2 metrics, our tags), starts a real Jupyter
+server with the extension on it, then times both calls in this one run and prints
+p50/p95 for each and the ratio.  Targets: p95 under 150 ms, ours at most 1.2x MLflow's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PAGE = 50
+ORDER = "attributes.start_time DESC"
+
+
+def seed(settings, count: int) -> str:
+    """Insert N runs in one transaction through MLflow's own SQL models (fast seeding)."""
+    from mlflow.store.tracking.dbmodels import models as m
+
+    from jupyter_mlops.core import names, store
+
+    store.prepare(settings)
+    client = store.client(settings.tracking_uri)
+    experiment_id = store.experiment_id(client, "bench/train.ipynb")
+    sql = client._tracking_client.store
+    now = int(time.time() * 1000) - count * 1000
+    with sql.ManagedSessionMaker() as session:
+        for i in range(count):
+            run_id = uuid.uuid4().hex
+            start = now + i * 1000
+            session.add(m.SqlRun(
+                run_uuid=run_id, name=f"train [{i}]", source_type="NOTEBOOK", source_name="bench/train.ipynb",
+                entry_point_name="", user_id="bench", status="FINISHED", start_time=start, end_time=start + 500,
+                source_version="", lifecycle_stage="active", artifact_uri=f"{settings.artifact_root}/{run_id}",
+                experiment_id=int(experiment_id),
+            ))
+            for key, value in (("lr", str(0.001 * (i % 10))), ("depth", str(i % 7)), ("model", "rf")):
+                session.add(m.SqlParam(key=key, value=value, run_uuid=run_id))
+            for key, value in (("accuracy", (i % 100) / 100), ("loss", 1 / (i + 1))):
+                session.add(m.SqlMetric(key=key, value=value, timestamp=start, step=0, is_nan=False, run_uuid=run_id))
+                session.add(m.SqlLatestMetric(key=key, value=value, timestamp=start, step=0, is_nan=False, run_uuid=run_id))
+            for key, value in ((names.NOTEBOOK, "bench/train.ipynb"), (names.CELL_ID, f"cell-{i % 20}"),
+                               (names.KIND, "cell"), (names.RUN_NAME, f"train [{i}]")):
+                session.add(m.SqlTag(key=key, value=value, run_uuid=run_id))
+            if i % 2000 == 1999:
+                session.flush()
+    return experiment_id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(root: Path, port: int, token: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "JUPYTER_MLOPS_", "_MLFLOW"))}
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}",
+               "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--ServerApp.jpserver_extensions={'jupyter_mlops': True}", "--log-level=WARN"]
+    return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def get(conn: http.client.HTTPConnection, path: str, token: str) -> dict:
+    conn.request("GET", path, headers={"Authorization": f"token {token}"})
+    reply = conn.getresponse()
+    body = reply.read()
+    if reply.status != 200:
+        raise RuntimeError(f"{path}: {reply.status} {body[:300]!r}")
+    return json.loads(body)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    for _ in range(5):  # warm caches and connections
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=60)
+    args = parser.parse_args()
+
+    from jupyter_mlops.core import store
+    from jupyter_mlops.core.config import resolve
+
+    root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-bench-"))
+    for key in [k for k in os.environ if k.startswith(("MLFLOW_TRACKING", "JUPYTER_MLOPS_"))]:
+        del os.environ[key]
+    settings = resolve(root=root)
+    began = time.perf_counter()
+    experiment_id = seed(settings, args.runs)
+    print(f"seeded {args.runs} runs in {time.perf_counter() - began:.1f} s into {settings.display_uri}")
+
+    port, token = free_port(), secrets.token_hex(16)
+    server = start_server(root, port, token)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(conn, "/jupyter-mlops/api/settings", token)
+                break
+            except (OSError, RuntimeError, http.client.HTTPException):
+                if time.monotonic() > deadline:
+                    raise
+                conn.close()
+                time.sleep(0.3)
+        query = f"/jupyter-mlops/api/runs?experiment_id={experiment_id}&page_size={PAGE}&order_by=attributes.start_time+DESC"
+        client = store.client(settings.tracking_uri)
+
+        ours_page = get(conn, query, token)
+        theirs_page = client.search_runs([experiment_id], max_results=PAGE, order_by=[ORDER])
+        assert [r["run_id"] for r in ours_page["runs"]] == [r.info.run_id for r in theirs_page], "pages differ"
+
+        # Interleave the two so neither gets a warmer machine.
+        ours, theirs = [], []
+        for _ in range(3):
+            ours += timed(lambda: get(conn, query, token), args.repeat // 3)
+            theirs += timed(lambda: client.search_runs([experiment_id], max_results=PAGE, order_by=[ORDER]),
+                            args.repeat // 3)
+        token_query = query + "&page_token=" + ours_page["next_page_token"]
+        second = timed(lambda: get(conn, token_query, token), args.repeat // 3)
+        experiments = timed(lambda: get(conn, "/jupyter-mlops/api/experiments", token), args.repeat // 3)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    print(f"first page of {PAGE} runs out of {args.runs} (SQLite, same store, {len(ours)} samples each):")
+    print(f"  GET /jupyter-mlops/api/runs (HTTP, JSON)   p50 {statistics.median(ours):7.1f} ms   p95 {p95(ours):7.1f} ms")
+    print(f"  MlflowClient.search_runs (in process)      p50 {statistics.median(theirs):7.1f} ms   p95 {p95(theirs):7.1f} ms")
+    print(f"  ratio ours/MLflow                          p50 {statistics.median(ours) / statistics.median(theirs):7.2f} x   "
+          f"p95 {p95(ours) / p95(theirs):7.2f} x")
+    print(f"  second page (page_token)                   p50 {statistics.median(second):7.1f} ms   p95 {p95(second):7.1f} ms")
+    print(f"  GET experiments (run counts, activity)     p50 {statistics.median(experiments):7.1f} ms   p95 {p95(experiments):7.1f} ms")
+    verdict = "meets" if p95(ours) < 150 and p95(ours) <= 1.2 * p95(theirs) else "MISSES"
+    print(f"  target p95 < 150 ms and <= 1.2x MLflow: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

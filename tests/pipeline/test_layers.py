@@ -1,0 +1,57 @@
+"""pipeline/ imports only core and mlflow; exported code runs without the kernel layer,
+IPython, tornado or jupyter_server installed."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_mlops.pipeline import export_notebook
+
+from .conftest import EXAMPLE, REPO, subprocess_env
+
+FORBIDDEN = ("tornado", "jupyter_server", "jupyter_mlops.kernel", "jupyter_mlops.server", "IPython")
+ALLOWED = {"IPython.core.inputtransformer2"}  # turns magics into Python; runs nothing
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.level:
+                parts = path.relative_to(REPO).with_suffix("").parts[:-node.level]
+                found.add(".".join([*parts, node.module]))
+            else:
+                found.add(node.module)
+    return found
+
+
+def test_pipeline_imports_only_core_and_mlflow():
+    bad = {}
+    for path in (REPO / "jupyter_mlops" / "pipeline").rglob("*.py"):
+        wrong = {m for m in imported_modules(path)
+                 if m.startswith(FORBIDDEN) and m not in ALLOWED}
+        if wrong:
+            bad[str(path.relative_to(REPO))] = sorted(wrong)
+    assert bad == {}
+
+
+BLOCKED_RUN = """
+import runpy, sys
+for name in ("IPython", "tornado", "jupyter_server", "jupyter_mlops.kernel", "jupyter_mlops.server", "ipykernel"):
+    sys.modules[name] = None  # importing any of them now fails
+sys.argv = [sys.argv[1], "--json", "-q"]
+runpy.run_module(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_exported_package_runs_without_the_kernel_layer(tmp_path, tracking_uri):
+    report = export_notebook(EXAMPLE, "python", tmp_path / "out", observe=False)
+    done = subprocess.run([sys.executable, "-c", BLOCKED_RUN, report.name], cwd=tmp_path / "out",
+                          env=subprocess_env(MLFLOW_TRACKING_URI=tracking_uri), capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["metrics"]["train_logreg"]["accuracy"] > 0.9
