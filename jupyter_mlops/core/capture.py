@@ -88,10 +88,9 @@ def data_records(namespace: Mapping, variables, role: str, source: str) -> list[
         if obj is None or not is_data(obj):
             continue
         found = fingerprint(obj)
-        if found is None:
-            record = {"name": variable, "role": role, "source": source, "digest": None, **describe(obj)}
-        else:
-            record = {"name": variable, "role": role, "source": source, **found.as_dict()}
+        record = {"name": variable, "role": role, "source": source, "object_id": id(obj)}
+        record.update(describe(obj) if found is None else found.as_dict())
+        record.setdefault("digest", None)
         records.append(record)
     return records
 

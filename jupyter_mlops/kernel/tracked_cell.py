@@ -117,8 +117,10 @@ class TrackedCell:
             written = {n for n in self.code.writes if n in namespace and
                        (n in self.code.mutates or before.get(n) != id(namespace[n]))}
             outputs_data = capture.data_records(namespace, written, "output", self.notebook or "ipython")
+            outputs_data += self._changed_in_place(namespace, inputs, written)
             self.datasets = inputs + outputs_data
-            payload["datasets"] = [d for d in self.datasets if d.get("digest")]
+            payload["datasets"] = [{k: v for k, v in d.items() if k != "object_id"}
+                                   for d in self.datasets if d.get("digest")]
             payload["tags"].update(capture.data_tags(self.datasets))
         payload["tags"][names.DURATION] = str(int(self.duration * 1000))
         if error is not None and not isinstance(error, KeyboardInterrupt):
@@ -136,6 +138,21 @@ class TrackedCell:
         for number, png in enumerate(outputs.images, 1):
             blobs[f"{names.ARTIFACT_FIGURES}/figure-{number}.png"] = png
         self.session.finish_run(self.key, self.status, payload, blobs)
+
+
+    def _changed_in_place(self, namespace, inputs: list[dict], written: set[str]) -> list[dict]:
+        """Inputs changed by a method call (``df.dropna(inplace=True)``) are outputs too."""
+        from ..core.fingerprint import fingerprint
+
+        changed = []
+        for record in inputs:
+            name = record["name"]
+            if name in written or not record.get("digest") or id(namespace.get(name)) != record["object_id"]:
+                continue
+            now = fingerprint(namespace[name])
+            if now is not None and now.digest != record["digest"]:
+                changed.append({**record, "role": "output", **now.as_dict()})
+        return changed
 
 
 def _hash(text: str) -> str:

@@ -234,3 +234,11 @@ def test_unreachable_server_is_reported_and_the_run_kept(ip, capsys):
     from jupyter_mlops.core.journal import Journal
 
     assert Journal(resolve().state_dir).backlog() >= 2  # start + finish wait in the journal
+
+
+def test_frame_changed_in_place_is_an_output(ip):
+    run(ip, "import pandas as pd\nraw = pd.DataFrame({'v': [1.0, None, 3.0]})\nkeep = pd.DataFrame({'w': [1]})")
+    run(ip, "%%track -q\nraw.dropna(inplace=True)\nn = len(keep)")
+    sync(ip)
+    roles = {(d.dataset.name, d.tags[0].value) for d in only_run().inputs.dataset_inputs}
+    assert roles == {("raw", "input"), ("raw", "output"), ("keep", "input")}
