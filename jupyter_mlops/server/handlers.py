@@ -31,10 +31,13 @@ class RunsHandler(MLOpsHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        query = await self.service.call(
-            params.run_query, self.query, self.get_query_arguments
-        )
-        self.reply(await self.service.call(self.service.runs, query))
+        args = {name: self.get_query_arguments(name) for name in self.request.query_arguments}
+
+        def page() -> dict:  # parse and query in one trip to the pool
+            query = params.run_query(lambda n: (args.get(n) or [None])[-1] or None, lambda n: args.get(n, []))
+            return self.service.runs(query)
+
+        self.reply(await self.service.call(page))
 
 
 class RunHandler(MLOpsHandler):
