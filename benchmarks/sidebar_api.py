@@ -41,7 +41,7 @@ def seed(settings, count: int) -> str:
     experiment_id = store.experiment_id(client, "bench/train.ipynb")
     sql = client._tracking_client.store
     now = int(time.time() * 1000) - count * 1000
-    with sql.ManagedSessionMaker() as session:
+    with sql.ManagedSessionMaker(read_only=False) as session:
         for i in range(count):
             run_id = uuid.uuid4().hex
             start = now + i * 1000

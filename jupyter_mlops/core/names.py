@@ -58,3 +58,15 @@ ARTIFACT_REQUIREMENTS = "requirements.txt"  # in the environment run
 
 # MLflow limits tag values to 8000 characters on the SQL stores.
 MAX_TAG_VALUE = 7900
+
+# models and deployments
+# On a model version (lineage; the version's own run_id field names the source run):
+MODEL_VARIABLE = "mlops.model.variable"  # the kernel variable that held the model
+MODEL_FLAVOR = "mlops.model.flavor"  # "sklearn", "xgboost", "lightgbm", "pytorch" or "pyfunc"
+MODEL_SOURCE_RUN = "mlops.model.source_run"  # the tracked run that produced the object
+MODEL_DATASETS = "mlops.model.datasets"  # JSON list of {"name", "digest", "role"} of that run
+MODEL_GATE = "mlops.model.gate"  # the --require expression the version passed
+# Deployments, on the model version that serves: one tag per deployment, keyed by port,
+# its value a JSON record (see core/deploy.py); DEPLOYMENTS lists the ports (searchable).
+DEPLOYMENTS = "mlops.deployments"  # "5001,5002"
+DEPLOYMENT_TAG = DEPLOYMENT_PREFIX + "{port}"

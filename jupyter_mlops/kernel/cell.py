@@ -44,6 +44,14 @@ def cell_id(shell) -> str | None:
     return metadata.get("cellId") or metadata.get("cell_id")
 
 
+def execution_count(shell) -> int:
+    """The number the running cell shows as In[N] (IPython 9 counts up before the cell
+    runs, IPython 8 after, so ask the cell's own ExecutionResult first)."""
+    result = getattr(shell.displayhook, "exec_result", None)
+    count = getattr(result, "execution_count", None)
+    return count if isinstance(count, int) and count > 0 else shell.execution_count
+
+
 @dataclass
 class Dependency:
     execution_count: int

@@ -13,7 +13,7 @@ from ..core import capture, names
 from ..core.codeinfo import analyze
 from ..core.config import MLOps, resolve
 from ..core.session import TrackingSession, get_session
-from .cell import History, relative_notebook
+from .cell import History, execution_count, relative_notebook
 from .tracked_cell import TrackedCell
 
 
@@ -99,7 +99,7 @@ class MLOpsMagics(Magics):
             self._warn_if_unreachable(settings)
         notebook_experiment, notebook = self.notebook_experiment()
         experiment = args.experiment or notebook_experiment
-        count = self.shell.execution_count
+        count = execution_count(self.shell)
         run_name = args.name or f"{Path(notebook).stem if notebook else 'cell'} [{count}]"
         if args.no_params:
             code = type(code)(code.reads, code.writes, code.mutates, {}, None)

@@ -11,7 +11,7 @@ from ..core.active_run import ActiveRunHandle
 from ..core.codeinfo import CellCode
 from ..core.redact import redact_text
 from ..core.session import TrackingSession
-from .cell import History, cell_id, notebook_path
+from .cell import History, cell_id, execution_count, notebook_path
 from .outputs import OutputCapture
 
 
@@ -35,7 +35,7 @@ class TrackedCell:
         """Run the cell as the user wrote it; returns IPython's ExecutionResult."""
         shell = self.shell
         namespace = shell.user_ns
-        count = shell.execution_count
+        count = execution_count(shell)
         source_name = self.notebook or "ipython"
         inputs = capture.data_records(namespace, self.code.reads, "input", source_name) if self.capture_data else []
         before = {name: id(namespace[name]) for name in self.code.writes if name in namespace}

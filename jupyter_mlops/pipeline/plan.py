@@ -40,7 +40,8 @@ class Step:
     track: Track | None = None
     implicit: bool = False  # an untracked cell a step needs
     inputs: dict[str, str] = field(default_factory=dict)  # name -> producing step
-    outputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # names later steps read
+    results: list[str] = field(default_factory=list)  # other names it writes (models...): kept too
     params: dict[str, object] = field(default_factory=dict)  # name -> notebook value
     metrics: list[str] = field(default_factory=list)
     source_run_id: str | None = None  # the notebook's tracked run of this cell
@@ -172,7 +173,20 @@ def build_plan(cells: list[Cell], name: str, notebook: str) -> Plan:
     _link(steps, data_reads, findings)
     for step in steps:
         step.outputs = sorted({n for other in steps for n, src in other.inputs.items() if src == step.name})
+        step.results = sorted(step.usage.writes - set(step.outputs) - set(step.params) - set(step.metrics)
+                              - _definitions(step.code) - {n for n in step.usage.writes if n.startswith("_")})
     return Plan(name, notebook, cells, _toposort(steps), shared, findings, shared_names)
+
+
+def _definitions(code: str) -> set[str]:
+    """Names a cell binds with import, def or class: code, not results."""
+    names: set[str] = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
 
 
 def _link(steps: list[Step], data_reads, findings: list[Finding]) -> None:

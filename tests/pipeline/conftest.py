@@ -93,4 +93,9 @@ def airflow_python() -> Path:
 
 @pytest.fixture(scope="session")
 def kfp_python() -> Path:
-    return cached_venv("kfp-venv", [KFP_REQUIREMENT, "pyyaml"])
+    # The components' libraries at this environment's versions (the exported pins), so
+    # kfp's local runner finds them installed instead of fetching them per component.
+    from importlib import metadata
+
+    pins = [f"{d}=={metadata.version(d)}" for d in ("pandas", "numpy", "scikit-learn", "pyarrow", "joblib")]
+    return cached_venv("kfp-venv", [KFP_REQUIREMENT, "pyyaml", *pins])

@@ -83,3 +83,37 @@ def test_kfp_pipeline_compiles(kfp_python, tmp_path):
     assert logreg["artifacts"]["in_X_train_s"]["taskOutputArtifact"] == {
         "outputArtifactKey": "out_X_train_s", "producerTask": "scale"}
     assert logreg["parameters"]["C"]["componentInputParameter"] == "C"
+
+
+KFP_LOCAL_RUN = """
+import importlib.util, json, pathlib, sys
+from kfp import local
+local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=sys.argv[2])
+spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module.pipeline(max_depth=3)
+metrics = {}
+for output in pathlib.Path(sys.argv[2]).glob("*/*/executor_output.json"):
+    for artifact in json.loads(output.read_text()).get("artifacts", {}).get("mlops_metrics", {}).get("artifacts", []):
+        metrics[output.parent.name] = artifact["metadata"]
+print(json.dumps(metrics))
+"""
+
+
+@pytest.mark.slow
+def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_uri):
+    """Every component really runs (kfp.local, one subprocess per component) and the
+    metrics match the python target's."""
+    out = tmp_path / "kfp"
+    report = export_notebook(EXAMPLE, "kfp", out, observe=False)
+    done = subprocess.run([str(kfp_python), "-c", KFP_LOCAL_RUN, str(out / f"{report.name}_kfp.py"),
+                           str(tmp_path / "root")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    metrics = json.loads(done.stdout.strip().splitlines()[-1])
+    from jupyter_mlops.pipeline.runner import run_pipeline
+
+    export_notebook(EXAMPLE, "python", tmp_path / "py", observe=False)
+    ours = run_pipeline(tmp_path / "py" / report.name, params={"max_depth": 3}).metrics
+    assert metrics["train-logreg"]["accuracy"] == ours["train_logreg"]["accuracy"]
+    assert metrics["train-tree"]["tree_accuracy"] == ours["train_tree"]["tree_accuracy"]

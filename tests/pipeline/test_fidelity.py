@@ -74,3 +74,19 @@ def test_pipeline_reproduces_the_notebook(tmp_path, tracking_uri):
         shared = set(ours) & set(theirs)
         assert shared, (step, ours, theirs)
         assert {n: ours[n] for n in shared} == {n: theirs[n] for n in shared}
+
+    # The registered model traces to both: version -> pipeline step run -> notebook cell run.
+    import mlflow
+
+    from jupyter_mlops.pipeline.runner import step as runner_step
+
+    logreg = client.get_run(result.outcomes["train_logreg"].run_id)
+    outputs = {o["name"]: o for o in json.loads(logreg.data.tags[names.DATA_OUTPUTS])}
+    model = runner_step.load_output(client, {**outputs["model"], "run_id": logreg.info.run_id}, tmp_path / "m")
+    mlflow.set_tracking_uri(tracking_uri)
+    with mlflow.start_run(run_id=logreg.info.run_id):
+        info = mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
+    version = mlflow.register_model(info.model_uri, "pipeline-demo")
+    source = client.get_run(version.run_id)
+    assert source.data.tags["mlops.pipeline.step"] == "train_logreg"
+    assert source.data.tags["mlops.pipeline.source_run"] == by_cell["demo-07"].info.run_id

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TRACKED_CELL_ID = "tracked-cell-0001"
+MLFLOW_UI_URL = "http://127.0.0.1:5999"
 NOTEBOOK = "quickstart.ipynb"
 # The variables a store or kernel might inherit from the developer's shell.
 SCRUBBED = ("MLFLOW_TRACKING_URI", "JUPYTER_MLOPS_ROOT", "JUPYTER_MLOPS_STATE_DIR",
@@ -101,6 +102,9 @@ def lab(tmp_path_factory):
         "IPYTHONDIR": str(home / "ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONUNBUFFERED": "1",
+        # The server and its kernels run this checkout's jupyter_mlops.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "JUPYTER_MLOPS_UI_URL": MLFLOW_UI_URL,
     })
     log = base / "jupyterlab.log"
     command = [
@@ -117,7 +121,7 @@ def lab(tmp_path_factory):
         url = f"http://127.0.0.1:{port}"
         wait_for_server(f"{url}/api/status?token={token}", process, log)
         yield {"url": url, "token": token, "root": root, "log": log, "notebook": NOTEBOOK,
-               "tracked_cell_id": TRACKED_CELL_ID, "artifacts": ARTIFACTS}
+               "tracked_cell_id": TRACKED_CELL_ID, "artifacts": ARTIFACTS, "ui_url": MLFLOW_UI_URL}
     finally:
         process.terminate()
         try:
@@ -127,6 +131,42 @@ def lab(tmp_path_factory):
             process.wait()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(log, ARTIFACTS / "jupyterlab.log")
+
+
+def seed_runs(root: Path, experiment: str, count: int) -> str:
+    """Insert `count` finished runs through MLflow's own SQL models (seconds, not minutes)."""
+    import time
+    import uuid
+
+    from mlflow.store.tracking.dbmodels import models as m
+
+    from jupyter_mlops.core import store
+    from jupyter_mlops.core.config import STATE_DIR_NAME, Settings, embedded_uri
+
+    state = root / STATE_DIR_NAME
+    settings = Settings(embedded_uri(state), root, state, "", True)
+    store.prepare(settings)
+    client = store.client(settings.tracking_uri)
+    experiment_id = store.experiment_id(client, experiment)
+    start = int(time.time() * 1000) - count * 1000
+    with client._tracking_client.store.ManagedSessionMaker(read_only=False) as session:
+        for i in range(count):
+            run_id = uuid.uuid4().hex
+            session.add(m.SqlRun(
+                run_uuid=run_id, name=f"seeded-{i:05d}", source_type="NOTEBOOK", source_name=experiment,
+                entry_point_name="", user_id="test", status="FINISHED", start_time=start + i * 1000,
+                end_time=start + i * 1000 + 250, source_version="", lifecycle_stage="active",
+                artifact_uri=str(state / "artifacts" / run_id), experiment_id=int(experiment_id),
+            ))
+            session.add(m.SqlParam(key="i", value=str(i), run_uuid=run_id))
+            session.add(m.SqlLatestMetric(key="score", value=i / count, timestamp=start, step=0,
+                                          is_nan=False, run_uuid=run_id))
+    return experiment_id
+
+
+@pytest.fixture
+def seeder():
+    return seed_runs
 
 
 @pytest.fixture(scope="module")

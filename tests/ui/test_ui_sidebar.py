@@ -58,6 +58,8 @@ def test_tracked_run_appears_and_go_to_cell_selects_it(page: Page, lab):
     expect(detail.locator(".jp-mlops-source")).to_contain_text("result = x + 1")
     expect(detail).to_contain_text("lr")
     expect(detail).to_contain_text("FINISHED", timeout=15_000)
+    run_id = detail.get_attribute("data-run-id")
+    expect(detail.locator(".jp-mlops-open-ui")).to_have_attribute("href", f"{lab['ui_url']}/#/experiments/1/runs/{run_id}")
 
     # Move away from the tracked cell, then let the sidebar bring us back to it.
     select_cell(page, 0)

@@ -22,6 +22,7 @@ class StepSpec:
     cell_id: str
     source_run_id: str | None = None
     experiment: str | None = None
+    results: list[str] = field(default_factory=list)  # kept as artifacts; no step reads them
 
     @property
     def depends_on(self) -> list[str]:

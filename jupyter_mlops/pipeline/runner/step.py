@@ -109,14 +109,16 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
                 values[name] = namespace[name]
             with tempfile.TemporaryDirectory(prefix="mlops-step-") as tmp:
                 records = {n: artifacts.save(v, Path(tmp), n) for n, v in values.items()}
-                if records:
+                kept = _save_results(namespace, step, Path(tmp), run_id, client)
+                if records or kept:
                     client.log_artifacts(run_id, tmp, OUTPUTS_DIR)
             now = int(time.time() * 1000)
             client.log_batch(
                 run_id,
                 metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
                 params=[Param(k, str(v)[:6000]) for k, v in params.items()],
-                tags=[RunTag(names.DATA_OUTPUTS, json.dumps([_public(r) for r in records.values()]))],
+                tags=[RunTag(names.DATA_OUTPUTS,
+                             json.dumps([_public(r) for r in [*records.values(), *kept]]))],
             )
     except BaseException as exc:
         client.set_tag(run_id, names.ERROR, f"{type(exc).__name__}: {exc}"[:names.MAX_TAG_VALUE])
@@ -152,6 +154,21 @@ def record_cache_hit(client, spec: PipelineSpec, step: StepSpec, experiment_id: 
     return Outcome(step.name, run.info.run_id, True, outputs, {}, metrics, time.perf_counter() - started)
 
 
+def _save_results(namespace: dict, step: StepSpec, folder: Path, run_id: str, client) -> list[dict]:
+    """Keep what the step made that no step reads (a model, a report): best effort."""
+    kept, skipped = [], []
+    for name in step.results:
+        if name not in namespace or callable(namespace[name]) and not hasattr(namespace[name], "predict"):
+            continue
+        try:
+            kept.append({**artifacts.save(namespace[name], folder, name), "result": True})
+        except artifacts.NotPassable:
+            skipped.append(name)
+    if skipped:
+        client.set_tag(run_id, names.WARNING, f"not kept (cannot be written to a file): {', '.join(skipped)}")
+    return kept
+
+
 def find_cached(client, experiment_id: str, key: str):
     runs = client.search_runs(
         [experiment_id],
@@ -168,7 +185,8 @@ def load_output(client, record: dict, folder: Path) -> Any:
 
 
 def _public(record: dict) -> dict:
-    return {k: record[k] for k in ("name", "digest", "kind", "shape", "format", "file") if k in record}
+    keys = ("name", "digest", "kind", "shape", "format", "file", "result")
+    return {k: record[k] for k in keys if k in record}
 
 
 def _tags(spec: PipelineSpec, step: StepSpec, parent_run_id: str, key: str, cached: bool) -> dict:

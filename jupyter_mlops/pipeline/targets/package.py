@@ -58,7 +58,7 @@ def spec_dict(plan: Plan, experiment: str) -> dict:
         "experiment": experiment,
         "shared_file": "shared.py",
         "steps": [{
-            "name": s.name, "file": f"steps/{s.name}.py", "inputs": s.inputs, "outputs": s.outputs,
+            "name": s.name, "file": f"steps/{s.name}.py", "inputs": s.inputs, "outputs": s.outputs, "results": s.results,
             "params": s.params, "metrics": s.metrics, "cell_index": s.cell.index, "cell_id": s.cell.id,
             "source_run_id": s.source_run_id,
             "experiment": s.track.experiment if s.track else None,

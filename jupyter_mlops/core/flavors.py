@@ -1,0 +1,113 @@
+"""Which MLflow flavor logs a Python object, and the pip requirements pinned from the
+running interpreter (no requirement inference subprocess: the versions in memory are
+the ones the model was trained with)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+
+class NotAModel(ValueError):
+    """The object cannot be logged as a model."""
+
+
+@dataclass(frozen=True)
+class Flavor:
+    name: str  # "sklearn", "xgboost", "lightgbm", "pytorch" or "pyfunc"
+    module: str  # the mlflow module whose log_model logs it
+    packages: tuple[str, ...]  # distributions to pin besides mlflow's own needs
+
+
+_BASE_PACKAGES = ("mlflow", "cloudpickle", "numpy", "pandas")
+_SKLEARN = Flavor("sklearn", "mlflow.sklearn", ("scikit-learn", "scipy"))
+_XGBOOST = Flavor("xgboost", "mlflow.xgboost", ("xgboost", "scikit-learn"))
+_LIGHTGBM = Flavor("lightgbm", "mlflow.lightgbm", ("lightgbm", "scikit-learn"))
+_PYTORCH = Flavor("pytorch", "mlflow.pytorch", ("torch",))
+_PYFUNC = Flavor("pyfunc", "mlflow.pyfunc", ())
+
+
+def detect_flavor(obj) -> Flavor:
+    """The flavor for ``obj``; raises :class:`NotAModel` for objects that cannot predict.
+
+    Libraries are only consulted when the kernel already imported them: a model of a
+    library cannot exist without it.
+    """
+    module = type(obj).__module__ or ""
+    if module.startswith("xgboost") and "xgboost" in sys.modules:
+        return _XGBOOST
+    if module.startswith("lightgbm") and "lightgbm" in sys.modules:
+        return _LIGHTGBM
+    if "torch" in sys.modules and isinstance(obj, sys.modules["torch"].nn.Module):
+        return _PYTORCH
+    if "sklearn" in sys.modules:
+        from sklearn.base import BaseEstimator
+
+        if isinstance(obj, BaseEstimator):
+            if not callable(getattr(obj, "predict", None)) and not callable(getattr(obj, "transform", None)):
+                raise NotAModel(f"{type(obj).__name__} is a scikit-learn estimator without predict() or transform().")
+            _require_fitted(obj)
+            return _SKLEARN
+    if callable(getattr(obj, "predict", None)) and not isinstance(obj, type):
+        _require_picklable(obj)
+        return _PYFUNC
+    raise NotAModel(f"a {type(obj).__module__}.{type(obj).__qualname__} is not a model: it has no predict() method. "
+                    "Register a fitted estimator (scikit-learn, xgboost, lightgbm, PyTorch) or any object with "
+                    "predict(inputs).")
+
+
+def _require_fitted(estimator) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise NotAModel(f"this {type(estimator).__name__} is not fitted yet; call fit() before registering it.") from None
+    except TypeError:  # not an estimator sklearn can check: let it through
+        pass
+
+
+def _require_picklable(obj) -> None:
+    import cloudpickle
+
+    try:
+        cloudpickle.dumps(obj)
+    except Exception as exc:  # noqa: BLE001 - any pickling failure means the same to the user
+        raise NotAModel(f"this {type(obj).__name__} has predict() but cannot be pickled ({type(exc).__name__}: "
+                        f"{exc}), so MLflow cannot store it.") from None
+
+
+def pinned_requirements(flavor: Flavor, obj=None) -> list[str]:
+    """``name==version`` for the flavor's packages, the base stack and the top-level
+    package the object's class comes from, as installed in this interpreter."""
+    packages = list(dict.fromkeys((*_BASE_PACKAGES, *flavor.packages)))
+    if obj is not None:
+        top = (type(obj).__module__ or "").split(".")[0]
+        for dist in metadata.packages_distributions().get(top, []) if top not in ("__main__", "builtins") else []:
+            if dist not in packages and dist != "jupyter-mlops":
+                packages.append(dist)
+    pins = []
+    for name in packages:
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return pins
+
+
+def python_model_for(obj):
+    """An ``mlflow.pyfunc.PythonModel`` that calls ``obj.predict``.  The class is built
+    here, not imported, so cloudpickle stores it by value: loading the model does not
+    need jupyter-mlops installed."""
+    import mlflow.pyfunc
+
+    class PredictWrapper(mlflow.pyfunc.PythonModel):
+        def __init__(self, model):
+            self.model = model
+
+        def predict(self, context, model_input, params=None):
+            return self.model.predict(model_input)
+
+    return PredictWrapper(obj)

@@ -1,0 +1,218 @@
+"""Register a model object as an MLflow model version, with its lineage, all or nothing.
+
+``register_model(obj, name, tracking_uri=..., run_id=..., aliases=[...], require=...)``
+logs ``obj`` with its MLflow flavor as a LoggedModel of the producing run (signature and
+input example inferred from an example of the data it was fitted on, requirements pinned
+from this interpreter), creates a new version of registered model ``name`` and points the
+aliases at it.  When anything fails, what was created is deleted again.
+
+Version tags written (names.py): ``mlops.model.variable``, ``mlops.model.flavor``,
+``mlops.model.source_run``, ``mlops.model.datasets`` (JSON list of
+``{"name", "digest", "role"}``), ``mlops.cell.id``, ``mlops.notebook``, ``mlops.model.gate``.
+
+:class:`Registration` (``to_dict()``)::
+
+    {"name": "churn", "version": "3", "aliases": ["champion"], "model_uri": "models:/churn/3",
+     "model_id": "m-...", "run_id": "..." | null, "flavor": "sklearn", "signature": "...",
+     "gate": {"metrics.accuracy": 0.93}, "warnings": ["..."]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from . import names, store
+from .flavors import NotAModel, detect_flavor, pinned_requirements, python_model_for
+from .gate import GateError, check_gate, parse_gate
+
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+
+
+class RegistrationError(ValueError):
+    """Bad input for a registration; nothing was registered."""
+
+
+@dataclass
+class Registration:
+    name: str
+    version: str
+    aliases: list[str]
+    model_uri: str
+    model_id: str
+    run_id: str | None
+    flavor: str
+    signature: str | None
+    gate: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_alias(alias: str) -> str:
+    if not _ALIAS.match(alias or "") or _RESERVED_ALIAS.match(alias):
+        raise RegistrationError(f"Alias {alias!r} is not allowed: use letters, digits, '_' and '-', "
+                                "and not 'latest' or 'v<number>' (MLflow reserves those).")
+    return alias
+
+
+def register_model(obj, name: str, *, tracking_uri: str, run_id: str | None = None, aliases=(),
+                   require: str | None = None, description: str | None = None, tags: dict | None = None,
+                   input_example=None, variable: str | None = None, experiment: str | None = None,
+                   await_seconds: float = 300) -> Registration:
+    """Log ``obj`` and register it as a new version of ``name``; see the module docstring.
+
+    ``experiment`` (a name) holds the LoggedModel when there is no producing run.
+    Raises :class:`RegistrationError` (bad input, failed gate) before anything is written.
+    """
+    name = (name or "").strip()
+    if not name or "/" in name or "@" in name or ":" in name:
+        raise RegistrationError(f"Model name {name!r} is not valid: give a non-empty name without '/', '@' or ':'.")
+    aliases = list(dict.fromkeys(check_alias(a) for a in aliases))
+    try:
+        flavor = detect_flavor(obj)
+        gate = parse_gate(require) if require else None
+    except (NotAModel, GateError) as exc:
+        raise RegistrationError(f"{variable + ': ' if variable and isinstance(exc, NotAModel) else ''}{exc}") from None
+    client = store.client(tracking_uri)
+    run = _get_run(client, run_id) if run_id else None
+    if gate is not None and run is None:
+        raise RegistrationError("--require needs a source run to check: this model has no tracked run; "
+                                "fit it in a %%track cell or pass --run RUN_ID.")
+    passed = {}
+    if gate is not None:
+        try:
+            passed = check_gate(gate, run.data.metrics, run.data.params, run.data.tags)
+        except GateError as exc:
+            raise RegistrationError(str(exc)) from None
+
+    warnings: list[str] = []
+    signature, example = _signature(obj, input_example, warnings)
+    experiment_id = run.info.experiment_id if run else store.experiment_id(client, experiment or names.DEFAULT_EXPERIMENT)
+    version_tags = {**_lineage_tags(run, flavor.name, variable, require), **{k: str(v) for k, v in (tags or {}).items()}}
+    artifact_name = re.sub(r"[^A-Za-z0-9_-]+", "_", variable or name)[:100] or "model"
+
+    created_model = None
+    logged_model = None
+    version = None
+    try:
+        logged_model = client.create_logged_model(
+            experiment_id=experiment_id, name=artifact_name, source_run_id=run_id,
+            tags={names.MODEL_FLAVOR: flavor.name}, model_type=flavor.name)
+        _log(obj, flavor, tracking_uri, logged_model.model_id, run_id, artifact_name, signature, example)
+        try:
+            client.get_registered_model(name)
+        except Exception as exc:  # noqa: BLE001 - only "does not exist" is expected
+            if "RESOURCE_DOES_NOT_EXIST" not in str(getattr(exc, "error_code", "")) and "not found" not in str(exc).lower():
+                raise
+            created_model = client.create_registered_model(name, description=description)
+        version = client.create_model_version(
+            name, source=f"models:/{logged_model.model_id}", run_id=run_id, tags=version_tags,
+            description=description, model_id=logged_model.model_id, await_creation_for=int(await_seconds))
+        for alias in aliases:
+            client.set_registered_model_alias(name, alias, version.version)
+    except BaseException:
+        _undo(client, name, created_model, version, logged_model)
+        raise
+    return Registration(name=name, version=str(version.version), aliases=aliases,
+                        model_uri=f"models:/{name}/{version.version}", model_id=logged_model.model_id,
+                        run_id=run_id, flavor=flavor.name, signature=str(signature) if signature else None,
+                        gate=passed, warnings=warnings)
+
+
+def _get_run(client, run_id: str):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_run(run_id)
+    except MlflowException as exc:
+        raise RegistrationError(f"No run {run_id!r} in {store_display(client)} ({exc.error_code}); "
+                                "pass the id of the tracked run that produced the model.") from None
+
+
+def store_display(client) -> str:
+    from .config import hide_credentials
+
+    return hide_credentials(client.tracking_uri)
+
+
+def _signature(obj, example, warnings: list[str]):
+    """Infer the signature from a few rows the model can predict on."""
+    if example is None:
+        warnings.append("no input example: the model is registered without a signature "
+                        "(pass input_example= / --example VAR, or fit it in a %%track cell that reads its data).")
+        return None, None
+    from mlflow.models import infer_signature
+
+    try:
+        output = obj.predict(example)
+        return infer_signature(example, output), example
+    except Exception as exc:  # noqa: BLE001 - the model rejected the example: register without it
+        warnings.append(f"the input example could not be predicted on ({type(exc).__name__}: {exc}); "
+                        "registered without a signature.")
+        return None, None
+
+
+def _lineage_tags(run, flavor: str, variable: str | None, require: str | None) -> dict[str, str]:
+    tags = {names.MODEL_FLAVOR: flavor}
+    if variable:
+        tags[names.MODEL_VARIABLE] = variable
+    if require:
+        tags[names.MODEL_GATE] = require[: names.MAX_TAG_VALUE]
+    if run is None:
+        return tags
+    run_tags = run.data.tags
+    tags[names.MODEL_SOURCE_RUN] = run.info.run_id
+    for key in (names.CELL_ID, names.NOTEBOOK, names.CELL_HASH, names.GIT_COMMIT):
+        if run_tags.get(key):
+            tags[key] = run_tags[key]
+    datasets = []
+    for dataset_input in run.inputs.dataset_inputs if run.inputs else []:
+        role = next((t.value for t in dataset_input.tags if t.key == names.DATASET_ROLE), "input")
+        datasets.append({"name": dataset_input.dataset.name, "digest": dataset_input.dataset.digest, "role": role})
+    if datasets:
+        tags[names.MODEL_DATASETS] = json.dumps(datasets)[: names.MAX_TAG_VALUE]
+    return tags
+
+
+def _log(obj, flavor, tracking_uri: str, model_id: str, run_id: str | None, artifact_name: str, signature, example):
+    import importlib
+
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    module = importlib.import_module(flavor.module)
+    common = dict(name=artifact_name, model_id=model_id, run_id=run_id, signature=signature,
+                  input_example=example, pip_requirements=pinned_requirements(flavor, obj))
+    # log_model reads the fluent tracking URI: point it at this store for the call only.
+    with _use_tracking_uri(tracking_uri):
+        if flavor.name == "sklearn":
+            module.log_model(obj, **common)
+        elif flavor.name == "pyfunc":
+            module.log_model(python_model=python_model_for(obj), **common)
+        elif flavor.name == "pytorch":
+            module.log_model(obj, **common)
+        else:
+            module.log_model(obj, **common)
+
+
+def _undo(client, name: str, created_model, version, logged_model) -> None:
+    """Delete what a failed registration created, newest first."""
+    if version is not None and created_model is None:
+        _quietly(client.delete_model_version, name, version.version)
+    if created_model is not None:
+        _quietly(client.delete_registered_model, name)
+    if logged_model is not None:
+        _quietly(client.delete_logged_model, logged_model.model_id)
+
+
+def _quietly(call, *args) -> None:
+    try:
+        call(*args)
+    except Exception:  # noqa: BLE001 - cleanup after a failure must not hide that failure
+        pass
+
+
+__all__ = ["Registration", "RegistrationError", "register_model", "check_alias"]
