@@ -53,8 +53,8 @@ def big_notebook(n: int) -> list[str]:
 
 
 def work_notebook(steps: int) -> list[str]:
-    cells = ["import numpy as np\nfrom sklearn.datasets import make_classification\n"
-             "from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.model_selection import cross_val_score",
+    cells = [("import numpy as np\nfrom sklearn.datasets import make_classification\n"
+             "from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.model_selection import cross_val_score"),
              "%%track --name data\nX, y = make_classification(n_samples=3000, n_features=30, random_state=0)"]
     for i in range(steps - 1):
         cells.append(f"%%track --name forest_{i} --metric score_{i}\ntrees_{i} = {40 + 10 * i}\n"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from . import names, store
@@ -59,15 +60,21 @@ def check_alias(alias: str) -> str:
     return alias
 
 
-def register_model(obj, name: str, *, tracking_uri: str, run_id: str | None = None, aliases=(),
+def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: str | None = None, aliases=(),
                    require: str | None = None, description: str | None = None, tags: dict | None = None,
                    input_example=None, variable: str | None = None, experiment: str | None = None,
-                   await_seconds: float = 300) -> Registration:
+                   namespace: dict | None = None, await_seconds: float = 300) -> Registration:
     """Log ``obj`` and register it as a new version of ``name``; see the module docstring.
 
-    ``experiment`` (a name) holds the LoggedModel when there is no producing run.
+    Without ``input_example``, a few rows of the data the producing run read are taken
+    from ``namespace`` (the kernel's variables).  ``experiment`` (a name) holds the LoggedModel when there is no producing run.
+    ``tracking_uri`` defaults to the one jupyter-mlops resolves (config.resolve()).
     Raises :class:`RegistrationError` (bad input, failed gate) before anything is written.
     """
+    if tracking_uri is None:
+        from .config import resolve
+
+        tracking_uri = resolve().tracking_uri
     name = (name or "").strip()
     if not name or "/" in name or "@" in name or ":" in name:
         raise RegistrationError(f"Model name {name!r} is not valid: give a non-empty name without '/', '@' or ':'.")
@@ -90,6 +97,8 @@ def register_model(obj, name: str, *, tracking_uri: str, run_id: str | None = No
             raise RegistrationError(str(exc)) from None
 
     warnings: list[str] = []
+    if input_example is None and run is not None and namespace is not None:
+        input_example = example_from_namespace(obj, run, namespace)
     signature, example = _signature(obj, input_example, warnings)
     experiment_id = run.info.experiment_id if run else store.experiment_id(client, experiment or names.DEFAULT_EXPERIMENT)
     version_tags = {**_lineage_tags(run, flavor.name, variable, require), **{k: str(v) for k, v in (tags or {}).items()}}
@@ -98,29 +107,60 @@ def register_model(obj, name: str, *, tracking_uri: str, run_id: str | None = No
     created_model = None
     logged_model = None
     version = None
-    try:
-        logged_model = client.create_logged_model(
-            experiment_id=experiment_id, name=artifact_name, source_run_id=run_id,
-            tags={names.MODEL_FLAVOR: flavor.name}, model_type=flavor.name)
-        _log(obj, flavor, tracking_uri, logged_model.model_id, run_id, artifact_name, signature, example)
+    # MLflow's log_model and the SQL registry read the fluent tracking URI: use ours.
+    with fluent_tracking_uri(tracking_uri):
         try:
-            client.get_registered_model(name)
-        except Exception as exc:  # noqa: BLE001 - only "does not exist" is expected
-            if "RESOURCE_DOES_NOT_EXIST" not in str(getattr(exc, "error_code", "")) and "not found" not in str(exc).lower():
-                raise
-            created_model = client.create_registered_model(name, description=description)
-        version = client.create_model_version(
-            name, source=f"models:/{logged_model.model_id}", run_id=run_id, tags=version_tags,
-            description=description, model_id=logged_model.model_id, await_creation_for=int(await_seconds))
-        for alias in aliases:
-            client.set_registered_model_alias(name, alias, version.version)
-    except BaseException:
-        _undo(client, name, created_model, version, logged_model)
-        raise
+            logged_model = client.create_logged_model(
+                experiment_id=experiment_id, name=artifact_name, source_run_id=run_id,
+                tags={names.MODEL_FLAVOR: flavor.name}, model_type=flavor.name)
+            _log(obj, flavor, logged_model.model_id, run_id, artifact_name, signature, example)
+            created_model = _ensure_registered_model(client, name, description)
+            version = client.create_model_version(
+                name, source=f"models:/{logged_model.model_id}", run_id=run_id, tags=version_tags,
+                description=description, model_id=logged_model.model_id, await_creation_for=int(await_seconds))
+            for alias in aliases:
+                client.set_registered_model_alias(name, alias, version.version)
+        except BaseException:
+            _undo(client, name, created_model, version, logged_model)
+            raise
     return Registration(name=name, version=str(version.version), aliases=aliases,
                         model_uri=f"models:/{name}/{version.version}", model_id=logged_model.model_id,
                         run_id=run_id, flavor=flavor.name, signature=str(signature) if signature else None,
                         gate=passed, warnings=warnings)
+
+
+def example_from_namespace(model, run, namespace: dict, rows: int = 5):
+    """A few rows of the data the producing run read (then wrote) that ``model`` predicts
+    on: the run's ``mlops.data.inputs`` / ``outputs`` name the variables, ``namespace``
+    holds them.  None when no candidate works."""
+    candidates: list[str] = []
+    for tag in (names.DATA_INPUTS, names.DATA_OUTPUTS):
+        try:
+            candidates += [r["name"] for r in json.loads(run.data.tags.get(tag) or "[]") if isinstance(r, dict)]
+        except (ValueError, KeyError, TypeError):
+            continue
+    for name in dict.fromkeys(candidates):
+        data = namespace.get(name)
+        head = _head(data, rows)
+        if head is None:
+            continue
+        try:
+            model.predict(head)
+        except Exception:  # noqa: BLE001 - not this model's input (labels, another table): try the next
+            continue
+        return head
+    return None
+
+
+def _head(data, rows: int):
+    if data is None or getattr(data, "ndim", 0) not in (1, 2):
+        return None
+    if getattr(data, "ndim", 0) == 1 and not hasattr(data, "to_frame"):
+        return None
+    head = data.head(rows) if hasattr(data, "head") else data[:rows]
+    if hasattr(head, "to_frame") and getattr(head, "ndim", 0) == 1:
+        head = head.to_frame()
+    return head
 
 
 def _get_run(client, run_id: str):
@@ -178,24 +218,50 @@ def _lineage_tags(run, flavor: str, variable: str | None, require: str | None) -
     return tags
 
 
-def _log(obj, flavor, tracking_uri: str, model_id: str, run_id: str | None, artifact_name: str, signature, example):
-    import importlib
+def _ensure_registered_model(client, name: str, description: str | None):
+    """Create the registered model if needed; returns it when this call created it."""
+    from mlflow.exceptions import MlflowException
 
-    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+    try:
+        client.get_registered_model(name)
+        return None
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+    return client.create_registered_model(name, description=description)
+
+
+@contextmanager
+def fluent_tracking_uri(uri: str):
+    """Point MLflow's global tracking URI at ``uri`` for a block, then put back both the
+    global and ``$MLFLOW_TRACKING_URI`` exactly as they were (MLflow's own helper unsets
+    the variable on the way out, which would unhook the kernel from its store)."""
+    import os
+
+    from mlflow.tracking._tracking_service import utils
+
+    saved_global, saved_env = utils._tracking_uri, os.environ.get("MLFLOW_TRACKING_URI")
+    utils.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        utils.set_tracking_uri(saved_global) if saved_global else setattr(utils, "_tracking_uri", None)
+        if saved_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = saved_env
+
+
+def _log(obj, flavor, model_id: str, run_id: str | None, artifact_name: str, signature, example):
+    import importlib
 
     module = importlib.import_module(flavor.module)
     common = dict(name=artifact_name, model_id=model_id, run_id=run_id, signature=signature,
                   input_example=example, pip_requirements=pinned_requirements(flavor, obj))
-    # log_model reads the fluent tracking URI: point it at this store for the call only.
-    with _use_tracking_uri(tracking_uri):
-        if flavor.name == "sklearn":
-            module.log_model(obj, **common)
-        elif flavor.name == "pyfunc":
-            module.log_model(python_model=python_model_for(obj), **common)
-        elif flavor.name == "pytorch":
-            module.log_model(obj, **common)
-        else:
-            module.log_model(obj, **common)
+    if flavor.name == "pyfunc":
+        module.log_model(python_model=python_model_for(obj), **common)
+    else:
+        module.log_model(obj, **common)
 
 
 def _undo(client, name: str, created_model, version, logged_model) -> None:

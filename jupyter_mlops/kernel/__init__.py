@@ -17,6 +17,7 @@ def load_ipython_extension(ipython) -> None:
     # The cell's own mlflow calls must reach the same store as %%track.
     export_to_environment(settings)
     ipython.register_magics(MLOpsMagics)
+    ipython.register_magics(__import__("jupyter_mlops.kernel.model_magics", fromlist=["ModelMagics"]).ModelMagics)
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -10,8 +10,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import checks
 from .errors import ExportError

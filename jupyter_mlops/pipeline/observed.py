@@ -67,12 +67,19 @@ def cross_check(plan: Plan, runs: list) -> list[Finding]:
     by_cell: dict[str, object] = {}
     for run in runs:  # newest first
         by_cell.setdefault(run.data.tags.get(names.CELL_ID, ""), run)
-    cell_ids = {c.id for c in plan.cells}
+    cells = {c.id: c for c in plan.cells if c.id}
+    step_of = {s.cell.id: s for s in plan.steps if s.cell.id}
+    # name -> where it came from: a cell no longer in the notebook, or one edited since.
     written_elsewhere: dict[str, str] = {}
     for cell_id, run in by_cell.items():
-        if cell_id and cell_id not in cell_ids:
-            for item in _data(run, names.DATA_OUTPUTS):
-                written_elsewhere.setdefault(item["name"], cell_id)
+        if not cell_id:
+            continue
+        for item in _data(run, names.DATA_OUTPUTS):
+            if cell_id not in cells:
+                written_elsewhere.setdefault(item["name"], f"only a cell no longer in the notebook (id {cell_id})")
+            elif cell_id in step_of and item["name"] not in step_of[cell_id].usage.writes:
+                written_elsewhere.setdefault(
+                    item["name"], f"only {cells[cell_id].label} before it was edited (run {run.info.run_id})")
     writers = {n: s.name for s in plan.steps for n in s.usage.writes}
     for step in plan.steps:
         run = by_cell.get(step.cell.id) if step.cell.id else None
@@ -90,9 +97,9 @@ def cross_check(plan: Plan, runs: list) -> list[Finding]:
                 continue
             if name in written_elsewhere and name not in writers:
                 findings.append(Finding(
-                    "hidden_state", f"{label} read '{name}' when tracked, which only a cell no longer in "
-                    f"the notebook (id {written_elsewhere[name]}) wrote: restore that cell or recreate "
-                    f"'{name}' in a cell above", step.cell.index, step.cell.id))
+                    "hidden_state", f"{label} read '{name}' when tracked, which {written_elsewhere[name]} "
+                    f"wrote: restore that code or recreate '{name}' in a cell above",
+                    step.cell.index, step.cell.id))
             else:
                 findings.append(Finding(
                     "observed", f"{label} read '{name}' when tracked, but its code does not show it; "

@@ -9,6 +9,7 @@ report says why.  A step depends on the latest earlier step that writes a name i
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -67,7 +68,9 @@ class Plan:
 
 def identifier(text: str, fallback: str = "step") -> str:
     name = re.sub(r"\W+", "_", text.strip()).strip("_").lower() or fallback
-    return f"{fallback}_{name}" if name[0].isdigit() else name
+    if name[0].isdigit() or keyword.iskeyword(name):
+        return f"{fallback}_{name}"
+    return name
 
 
 def _literal(text: str) -> object:
@@ -244,7 +247,7 @@ def _cycle(pending: dict[str, set[str]]) -> list[str]:
     path: list[str] = []
     while node not in path:
         path.append(node)
-        node = sorted(pending[node])[0]
+        node = min(pending[node])
     return path[path.index(node):] + [node]
 
 

@@ -42,8 +42,8 @@ class ExportReport:
         }
 
     def format_text(self) -> str:
-        lines = [f"Exported {self.notebook} as {self.target} pipeline '{self.name}' to {self.out} "
-                 f"({len(self.steps)} step(s), {self.seconds:.2f}s)."]
+        lines = [(f"Exported {self.notebook} as {self.target} pipeline '{self.name}' to {self.out} "
+                 f"({len(self.steps)} step(s), {self.seconds:.2f}s).")]
         for step in self.steps:
             after = f" after {', '.join(step['depends_on'])}" if step["depends_on"] else ""
             lines.append(f"  step {step['name']} (cell {step['cell'] + 1}){after}")

@@ -84,7 +84,6 @@ def cell_code(cell: Cell) -> CellCode:
     """The cell as Python plus what its magics said; raises ExportError on a syntax error."""
     text = cell.source
     track = None
-    magic = None
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     match = _CELL_MAGIC.match(lines[first]) if first is not None else None
@@ -104,12 +103,24 @@ def cell_code(cell: Cell) -> CellCode:
     try:
         tree = ast.parse(python)
     except SyntaxError as exc:
+        if _top_level_await(python):
+            raise ExportError(f"{cell.label} uses 'await' outside a function, which only IPython runs; "
+                              "wrap it in a function and call asyncio.run(...) so it runs as a script.",
+                              code="top_level_await", cell=cell.index) from exc
         line = (exc.lineno or 1) + (1 if track or match else 0)
         raise ExportError(f"{cell.label} has a syntax error at line {line}: {exc.msg}. "
                           "Fix the cell (it must run in the notebook) and export again.",
                           code="syntax_error", cell=cell.index) from exc
     python, more = _unwrap_ipython_calls(python, tree)
     return CellCode(python, track, None, notes + more)
+
+
+def _top_level_await(python: str) -> bool:
+    try:
+        compile(python, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _transform(text: str) -> str:

@@ -43,6 +43,12 @@ def test_syntax_error_names_the_cell(make_notebook, tmp_path):
     assert nothing_written(tmp_path)
 
 
+def test_top_level_await_is_explained(make_notebook):
+    path = make_notebook(["import asyncio", "%%track --name a\nx = await asyncio.sleep(0, 1)"])
+    with pytest.raises(ExportError, match=r"cell 2 \(id c1\) uses 'await' outside a function"):
+        export_notebook(path, observe=False)
+
+
 def test_cycle_names_the_steps(make_notebook, tmp_path):
     # Each cell reads what only the other writes: the notebook relied on out-of-order runs.
     path = make_notebook(["%%track --name a\nx = y + 1", "%%track --name b\ny = x + 1"])

@@ -22,7 +22,7 @@ def run_in_kernel(notebook, env: dict, timeout: float = 120) -> None:
 
     cells = json.loads(notebook.read_text())["cells"]
     manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(notebook.parent),
-                                       extra_arguments=[f"--HistoryManager.enabled=False"])
+                                       extra_arguments=["--HistoryManager.enabled=False"])
     try:
         sources = [(c["id"], "".join(c["source"])) for c in cells if c["cell_type"] == "code"]
         sources.append(("sync", "%mlops sync --timeout 60"))

@@ -51,6 +51,17 @@ def test_names_only_a_deleted_cell_wrote(make_notebook, tmp_path, tracking_uri):
     assert "no longer in the notebook (id gone)" in messages
 
 
+def test_names_only_an_edited_cell_wrote(make_notebook, tmp_path, tracking_uri):
+    client = MlflowClient(tracking_uri)
+    path = make_notebook(["%%track --name make\nitems = [1, 2]", "%%track --name use\ntotal = sum(data)"])
+    seed(client, "c0", "data = [1, 2]", outputs=[("data", "builtins.list")])
+    seed(client, "c1", "total = sum(data)", inputs=[("data", "builtins.list")])
+    report = export_notebook(path, out=tmp_path / "o", tracking_uri=tracking_uri)
+    messages = " ".join(by_kind(report, "hidden_state"))
+    assert "only cell 1 (id c0) before it was edited" in messages
+    assert any("cell 1 (id c0) (step 'make') was edited" in m for m in by_kind(report, "edited"))
+
+
 def test_reads_the_code_does_not_show(make_notebook, tmp_path, tracking_uri):
     client = MlflowClient(tracking_uri)
     path = make_notebook(["%%track --name a\nx = 1", "%%track --name b\ny = eval('x') + 1"])

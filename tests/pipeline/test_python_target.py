@@ -91,8 +91,8 @@ def test_failing_step_fails_the_pipeline(make_notebook, tmp_path, tracking_uri):
 def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracking_uri):
     path = make_notebook([
         "import numpy as np\nimport pandas as pd",
-        "%%track --name make\nframe = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\n"
-        "arr = np.arange(6).reshape(2, 3)\nmeta = {'k': [1, 2]}\nfn = lambda v: v + 1",
+        ("%%track --name make\nframe = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\n"
+        "arr = np.arange(6).reshape(2, 3)\nmeta = {'k': [1, 2]}\nfn = lambda v: v + 1"),
         "%%track --name use --metric total\ntotal = float(frame['a'].sum() + arr.sum() + len(meta['k']) + fn(1))",
     ])
     export_notebook(path, out=tmp_path / "o", observe=False)
@@ -101,8 +101,9 @@ def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracki
     run = MlflowClient(tracking_uri).get_run(result.outcomes["make"].run_id)
     formats = {o["name"]: o["format"] for o in json.loads(run.data.tags[names.DATA_OUTPUTS])}
     assert formats == {"frame": "parquet", "arr": "npy", "meta": "joblib", "fn": "cloudpickle"}
-    from jupyter_mlops.core.fingerprint import fingerprint
     import numpy as np
+
+    from jupyter_mlops.core.fingerprint import fingerprint
 
     digests = {o["name"]: o["digest"] for o in json.loads(run.data.tags[names.DATA_OUTPUTS])}
     assert digests["arr"] == fingerprint(np.arange(6).reshape(2, 3)).digest
@@ -111,12 +112,12 @@ def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracki
 def test_command_line(demo, tracking_uri):
     env = subprocess_env(MLFLOW_TRACKING_URI=tracking_uri)
     done = subprocess.run([sys.executable, "-m", demo.name, "--json", "-p", "max_depth=3"],
-                          cwd=demo.parent, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=demo.parent, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert set(summary["steps"]) == {"load_data", "split", "scale", "train_logreg", "train_tree"}
     bad = subprocess.run([sys.executable, "-m", demo.name, "-p", "nope=1"], cwd=demo.parent, env=env,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 1 and "unknown parameter(s) nope" in bad.stderr
     assert "max_depth" in subprocess.run([sys.executable, "-m", demo.name, "--help"], cwd=demo.parent,
-                                         env=env, capture_output=True, text=True).stdout
+                                         env=env, capture_output=True, text=True, check=False).stdout

@@ -51,8 +51,9 @@ def quickstart_notebook() -> dict:
         },
         "cells": [
             code("load-ext-cell", "%load_ext jupyter_mlops"),
-            code("plain-cell", "x = 41"),
-            code(TRACKED_CELL_ID, "%%track\nlr = 0.1\nresult = x + 1\nprint('result', result)"),
+            code("plain-cell", "import pandas as pd\nx = 41"),
+            code(TRACKED_CELL_ID, "%%track -m loss\nlr = 0.1\nframe = pd.DataFrame({'a': [1, 2, 3]})\n"
+                                  "result = x + 1\nloss = 1 / result\nprint('result', result)"),
             code("after-cell", "print('after')"),
         ],
     }
@@ -78,12 +79,10 @@ def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"JupyterLab did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on a temporary root holding the quickstart notebook."""
+def start_frontend(base: Path, module: str):
+    """Run ``python -m <module>`` (jupyterlab or notebook) on a fresh root; yield its facts."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`).")
-    base = tmp_path_factory.mktemp("lab")
     root, home = base / "root", base / "home"
     root.mkdir()
     home.mkdir()
@@ -106,15 +105,17 @@ def lab(tmp_path_factory):
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         "JUPYTER_MLOPS_UI_URL": MLFLOW_UI_URL,
     })
-    log = base / "jupyterlab.log"
+    app = "LabApp" if module == "jupyterlab" else "JupyterNotebookApp"
+    log = base / f"{module}.log"
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+        sys.executable, "-m", module, "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--allow-root", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-        "--LabApp.extension_manager=readonly",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir={home / 'settings'}",
+        f"--{app}.expose_app_in_browser=True", f"--{app}.workspaces_dir={home / 'workspaces'}",
+        f"--{app}.user_settings_dir={home / 'settings'}",
     ]
+    if module == "jupyterlab":
+        command += ["--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -130,7 +131,19 @@ def lab(tmp_path_factory):
             process.kill()
             process.wait()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "jupyterlab.log")
+        shutil.copy(log, ARTIFACTS / log.name)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a temporary root holding the quickstart notebook."""
+    yield from start_frontend(tmp_path_factory.mktemp("lab"), "jupyterlab")
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory):
+    """Jupyter Notebook 7 on a temporary root holding the quickstart notebook."""
+    yield from start_frontend(tmp_path_factory.mktemp("nb7"), "notebook")
 
 
 def seed_runs(root: Path, experiment: str, count: int) -> str:
@@ -201,3 +214,64 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+class Frontend:
+    """Drives JupyterLab or Notebook 7 through the page and `window.jupyterapp`."""
+
+    ACTIVE_CELL_ID = """() => {
+      const panel = window.jupyterapp.shell.currentWidget;
+      const cell = panel && panel.content && panel.content.activeCell;
+      return cell ? cell.model.id : null;
+    }"""
+    NOTEBOOK_READY = """(count) => {
+      const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+      const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+      return !!panel && !!panel.content && panel.content.widgets.length === count
+        && !!kernel && kernel.status === 'idle';
+    }"""
+
+    def __init__(self, page, server: dict, notebook_url: str):
+        self.page, self.server, self.notebook_url = page, server, notebook_url
+
+    def open_notebook(self, cells: int = 4) -> None:
+        self.page.goto(f"{self.server['url']}/{self.notebook_url}/{NOTEBOOK}?token={self.server['token']}&reset")
+        self.page.wait_for_function(self.NOTEBOOK_READY, arg=cells, timeout=90_000)
+
+    def command(self, name: str, args: dict | None = None) -> None:
+        self.page.evaluate("([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}])
+
+    def active_cell_id(self):
+        return self.page.evaluate(self.ACTIVE_CELL_ID)
+
+    def wait_for_active_cell(self, cell_id: str) -> None:
+        self.page.wait_for_function(f"() => ({self.ACTIVE_CELL_ID})() === {json.dumps(cell_id)}", timeout=15_000)
+
+    def select_cell(self, index: int) -> None:
+        self.page.evaluate(
+            "(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index
+        )
+
+    def sidebar(self):
+        from playwright.sync_api import expect
+
+        self.page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('jupyter-mlops:open-sidebar')",
+            timeout=60_000,
+        )
+        self.page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # layout restored
+        self.command("jupyter-mlops:open-sidebar")
+        sidebar = self.page.locator("#jupyter-mlops-sidebar")
+        expect(sidebar).to_be_visible(timeout=15_000)
+        return sidebar
+
+
+@pytest.fixture
+def lab_ui(page, lab):
+    return Frontend(page, lab, "lab/tree")
+
+
+@pytest.fixture
+def nb7_ui(page, notebook7):
+    return Frontend(page, notebook7, "notebooks")

@@ -3,16 +3,17 @@ from the server as it scrolls."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 EXPERIMENT = "many/runs.ipynb"
 
 
-def test_ten_thousand_runs_scroll_virtualised(page: Page, lab, seeder):
+def test_ten_thousand_runs_scroll_virtualised(lab_ui, lab, seeder):
+    page = lab_ui.page
     seeder(lab["root"], EXPERIMENT, 10_000)
     page.goto(f"{lab['url']}/lab?token={lab['token']}&reset")
-    page.locator('.lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]').click()
-    sidebar = page.locator("#jupyter-mlops-sidebar")
+    page.wait_for_function("() => !!window.jupyterapp", timeout=60_000)
+    sidebar = lab_ui.sidebar()
     picker = sidebar.locator(".jp-mlops-experiment")
     expect(picker.locator("option", has_text=EXPERIMENT)).to_have_count(1, timeout=30_000)
     expect(picker.locator("option", has_text=EXPERIMENT)).to_contain_text("10000 runs")

@@ -3,47 +3,18 @@ its detail opens, and "Go to cell" selects the cell that made it."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
-
-ACTIVE_CELL_ID = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const cell = panel && panel.content && panel.content.activeCell;
-  return cell ? cell.model.id : null;
-}"""
-KERNEL_IDLE = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.status === 'idle';
-}"""
+from playwright.sync_api import expect
 
 
-def command(page: Page, name: str, args: dict | None = None) -> None:
-    page.evaluate("([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}])
-
-
-def open_notebook(page: Page, lab: dict) -> None:
-    page.goto(f"{lab['url']}/lab/tree/{lab['notebook']}?token={lab['token']}&reset")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
-                           "window.jupyterapp.shell.currentWidget.content && "
-                           "window.jupyterapp.shell.currentWidget.content.widgets.length === 4", timeout=60_000)
-    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
-
-
-def select_cell(page: Page, index: int) -> None:
-    page.evaluate("(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i; }", index)
-
-
-def open_sidebar(page: Page):
-    page.locator('.lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]').click()
+def test_tracked_run_appears_and_go_to_cell_selects_it(lab_ui, lab):
+    page = lab_ui.page
+    lab_ui.open_notebook()
+    page.locator('.lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]').click()  # the panel's own icon
     sidebar = page.locator("#jupyter-mlops-sidebar")
     expect(sidebar).to_be_visible()
-    return sidebar
+    expect(sidebar).to_contain_text("No tracked runs yet", timeout=30_000)
 
-
-def test_tracked_run_appears_and_go_to_cell_selects_it(page: Page, lab):
-    open_notebook(page, lab)
-    sidebar = open_sidebar(page)
-    command(page, "notebook:run-all-cells")
+    lab_ui.command("notebook:run-all-cells")
     expect(page.locator(".jp-OutputArea-output").filter(has_text="result 42")).to_be_visible(timeout=60_000)
 
     # The run reaches MLflow in the background and the poll brings it into the table.
@@ -59,15 +30,16 @@ def test_tracked_run_appears_and_go_to_cell_selects_it(page: Page, lab):
     expect(detail).to_contain_text("lr")
     expect(detail).to_contain_text("FINISHED", timeout=15_000)
     run_id = detail.get_attribute("data-run-id")
-    expect(detail.locator(".jp-mlops-open-ui")).to_have_attribute("href", f"{lab['ui_url']}/#/experiments/1/runs/{run_id}")
+    expect(detail.locator(".jp-mlops-open-ui")).to_have_attribute(
+        "href", f"{lab['ui_url']}/#/experiments/1/runs/{run_id}"
+    )
 
     # Move away from the tracked cell, then let the sidebar bring us back to it.
-    select_cell(page, 0)
-    assert page.evaluate(ACTIVE_CELL_ID) == "load-ext-cell"
+    lab_ui.select_cell(0)
+    assert lab_ui.active_cell_id() == "load-ext-cell"
     detail.locator(".jp-mlops-goto").click()
-    page.wait_for_function(f"() => ({ACTIVE_CELL_ID})() === '{lab['tracked_cell_id']}'", timeout=10_000)
-    active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
-    expect(active).to_contain_text("%%track")
+    lab_ui.wait_for_active_cell(lab["tracked_cell_id"])
+    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active")).to_contain_text("%%track")
     expect(sidebar.locator(".jp-mlops-goto-message")).to_have_count(0)
 
     lab["artifacts"].mkdir(exist_ok=True)
@@ -75,9 +47,9 @@ def test_tracked_run_appears_and_go_to_cell_selects_it(page: Page, lab):
     page.screenshot(path=str(lab["artifacts"] / "jupyterlab.png"))
 
 
-def test_bad_filter_reads_as_an_error_and_clears(page: Page, lab):
-    open_notebook(page, lab)
-    sidebar = open_sidebar(page)
+def test_bad_filter_reads_as_an_error_and_clears(lab_ui):
+    lab_ui.open_notebook()
+    sidebar = lab_ui.sidebar()
     expect(sidebar.locator(".jp-mlops-run").first).to_be_visible(timeout=30_000)
     box = sidebar.locator(".jp-mlops-filter")
     box.fill("metrics.result >>> 3")
@@ -90,14 +62,14 @@ def test_bad_filter_reads_as_an_error_and_clears(page: Page, lab):
     expect(sidebar.locator(".jp-mlops-run").first).to_be_visible()
 
 
-def test_go_to_a_deleted_cell_says_so(page: Page, lab):
-    open_notebook(page, lab)
-    sidebar = open_sidebar(page)
+def test_go_to_a_deleted_cell_says_so(lab_ui):
+    lab_ui.open_notebook()
+    sidebar = lab_ui.sidebar()
     row = sidebar.locator(".jp-mlops-run").first
     expect(row).to_be_visible(timeout=30_000)
-    select_cell(page, 2)
-    command(page, "notebook:delete-cell")
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.length === 3")
+    lab_ui.select_cell(2)
+    lab_ui.command("notebook:delete-cell")
+    lab_ui.page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.length === 3")
     row.click()
     detail = sidebar.locator(".jp-mlops-detail")
     expect(detail).to_be_visible(timeout=15_000)

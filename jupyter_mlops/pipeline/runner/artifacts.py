@@ -91,7 +91,7 @@ def _pickle(obj: Any, folder: Path, name: str) -> tuple[str, Path]:
             with open(path, "wb") as handle:
                 cloudpickle.dump(obj, handle)
             return "cloudpickle", path
-        except Exception as exc:  # noqa: BLE001 - report any pickling failure the same way
+        except Exception as exc:
             path.unlink(missing_ok=True)
             raise NotPassable(
                 f"'{name}' ({type(obj).__module__}.{type(obj).__qualname__}) cannot be passed to "

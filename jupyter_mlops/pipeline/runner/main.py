@@ -6,6 +6,7 @@ import argparse
 import ast
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from .spec import load_spec
@@ -69,6 +70,8 @@ def main(folder: str | Path, argv: list[str] | None = None, prog: str | None = N
         result = run_pipeline(folder, params, args.force, args.tracking_uri, args.experiment,
                               args.workers, show)
     except (ValueError, KeyError, RuntimeError) as exc:
+        if exc.__cause__ is not None:  # the step's own traceback, pointing into steps/<step>.py
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     summary = {"run_id": result.run_id, "experiment_id": result.experiment_id,

@@ -7,10 +7,11 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from jupyter_mlops.core import names
 
@@ -87,70 +88,82 @@ def run_pipeline(folder: str | Path, params: dict[str, object] | None = None, fo
     return result
 
 
-def _schedule(client, spec, exp_id, result: PipelineResult, overrides, force, workers, notify) -> None:
-    pending = {s.name: s for s in spec.steps}
-    running: dict[Future, str] = {}
-    downloads: dict[tuple[str, str], Any] = {}
-    lock = threading.Lock()
-    total = len(spec.steps)
-    scratch = tempfile.TemporaryDirectory(prefix="mlops-inputs-")
+class _Scheduler:
+    """Starts each step once its producers are done; cache hits are settled at once,
+    misses run on a thread pool, so independent steps run side by side."""
 
-    def value_of(record: dict) -> Any:
-        producer = result.outcomes[record["step"]]
-        if record["name"] in producer.values:
+    def __init__(self, client, spec: PipelineSpec, exp_id: str, result: PipelineResult, overrides: dict,
+                 force: bool, notify: Progress, scratch: Path):
+        self.client, self.spec, self.exp_id, self.result = client, spec, exp_id, result
+        self.overrides, self.force, self.notify, self.scratch = overrides, force, notify, scratch
+        self.pending = {s.name: s for s in spec.steps}
+        self.running: dict[Future, str] = {}
+        self.downloads: dict[tuple[str, str], Any] = {}
+        self.lock = threading.Lock()
+
+    def event(self, name: str, status: str, **extra) -> None:
+        self.notify({"step": name, "status": status, "done": len(self.result.outcomes),
+                     "total": len(self.spec.steps), **extra})
+
+    def value_of(self, record: dict) -> Any:
+        producer = self.result.outcomes[record["step"]]
+        if record["name"] in producer.values:  # ran in this process: no round trip
             return producer.values[record["name"]]
         key = (record["run_id"], record["file"])
-        with lock:
-            if key not in downloads:
-                downloads[key] = steps.load_output(client, record, Path(scratch.name) / record["run_id"])
-            return downloads[key]
+        with self.lock:
+            if key not in self.downloads:
+                folder = self.scratch / record["run_id"]
+                self.downloads[key] = steps.load_output(self.client, record, folder)
+            return self.downloads[key]
 
-    def work(step, records, params, key):
-        inputs = {name: value_of(rec) for name, rec in records.items()}
-        return steps.run_step(client, spec, step, exp_id, result.run_id, inputs, records, params, key)
+    def work(self, step, records, params, key):
+        inputs = {name: self.value_of(rec) for name, rec in records.items()}
+        return steps.run_step(self.client, self.spec, step, self.exp_id, self.result.run_id, inputs,
+                              records, params, key)
 
-    workers = workers or min(4, os.cpu_count() or 1)
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-step") as pool:
-            while pending or running:
-                progressed = True
-                while progressed:  # cache hits make more steps ready at once
-                    progressed = False
-                    for name in [n for n, s in pending.items() if all(d in result.outcomes for d in s.depends_on)]:
-                        step = pending.pop(name)
-                        records = {n: {**result.outcomes[src].outputs[n], "step": src}
-                                   for n, src in step.inputs.items()}
-                        params = steps.step_params(step, overrides)
-                        key = steps.cache_key(spec, step, params, {n: r["digest"] for n, r in records.items()})
-                        cached = None if force else steps.find_cached(client, exp_id, key)
-                        if cached is not None:
-                            outcome = steps.record_cache_hit(client, spec, step, exp_id, result.run_id, key,
-                                                             cached, params)
-                            result.outcomes[name] = outcome
-                            notify({"step": name, "status": "cached", "done": len(result.outcomes),
-                                    "total": total, "run_id": outcome.run_id})
-                            progressed = True
-                            continue
-                        notify({"step": name, "status": "running", "done": len(result.outcomes), "total": total})
-                        running[pool.submit(work, step, records, params, key)] = name
-                if not running:
-                    if pending:
-                        raise RuntimeError(f"steps {sorted(pending)} wait on steps that never ran")
+    def start_ready(self, pool: ThreadPoolExecutor) -> None:
+        progressed = True
+        while progressed:  # a cache hit can make the next step ready at once
+            progressed = False
+            done = self.result.outcomes
+            for name in [n for n, s in self.pending.items() if all(d in done for d in s.depends_on)]:
+                step = self.pending.pop(name)
+                records = {n: {**done[src].outputs[n], "step": src} for n, src in step.inputs.items()}
+                params = steps.step_params(step, self.overrides)
+                key = steps.cache_key(self.spec, step, params, {n: r["digest"] for n, r in records.items()})
+                cached = None if self.force else steps.find_cached(self.client, self.exp_id, key)
+                if cached is not None:
+                    done[name] = steps.record_cache_hit(self.client, self.spec, step, self.exp_id,
+                                                        self.result.run_id, key, cached, params)
+                    self.event(name, "cached", run_id=done[name].run_id)
+                    progressed = True
                     continue
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                self.event(name, "running")
+                self.running[pool.submit(self.work, step, records, params, key)] = name
+
+    def run(self, workers: int) -> None:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-step") as pool:
+            while self.pending or self.running:
+                self.start_ready(pool)
+                if not self.running:
+                    if self.pending:
+                        raise RuntimeError(f"steps {sorted(self.pending)} wait on steps that never ran")
+                    continue
+                finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
                 for future in finished:
-                    name = running.pop(future)
+                    name = self.running.pop(future)
                     error = future.exception()
                     if error is not None:
-                        notify({"step": name, "status": "failed", "error": str(error),
-                                "done": len(result.outcomes), "total": total})
-                        pending.clear()  # start nothing new; let running steps finish
-                        for other in list(running):
+                        self.event(name, "failed", error=str(error))
+                        self.pending.clear()  # start nothing new; let running steps finish
+                        for other in list(self.running):
                             other.exception()
                         raise error
-                    result.outcomes[name] = future.result()
-                    notify({"step": name, "status": "done", "done": len(result.outcomes), "total": total,
-                            "run_id": result.outcomes[name].run_id,
-                            "seconds": round(result.outcomes[name].seconds, 3)})
-    finally:
-        scratch.cleanup()
+                    outcome = self.result.outcomes[name] = future.result()
+                    self.event(name, "done", run_id=outcome.run_id, seconds=round(outcome.seconds, 3))
+
+
+def _schedule(client, spec, exp_id, result: PipelineResult, overrides, force, workers, notify) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlops-inputs-") as scratch:
+        scheduler = _Scheduler(client, spec, exp_id, result, overrides, force, notify, Path(scratch))
+        scheduler.run(workers or min(4, os.cpu_count() or 1))

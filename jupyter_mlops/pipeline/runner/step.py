@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tempfile
 import time
 import traceback
@@ -78,13 +77,12 @@ def execute(spec: PipelineSpec, step: StepSpec, inputs: dict[str, Any], params: 
     return namespace
 
 
-def _metric(namespace: dict, name: str) -> float | None:
-    value = namespace.get(name)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+def _metrics(namespace: dict, step: StepSpec) -> dict[str, float]:
+    """``--metric`` variables as %%track logs them: numbers, or dicts of numbers."""
+    from jupyter_mlops.core.capture import metric_values
+
+    values, _problems = metric_values(namespace, step.metrics)
+    return {key: value for key, value, _time, _step in values}
 
 
 def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, parent_run_id: str,
@@ -101,7 +99,7 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
     try:
         with mlflow.start_run(run_id=run_id, log_system_metrics=False):
             namespace = execute(spec, step, inputs, params)
-            metrics = {m: v for m in step.metrics if (v := _metric(namespace, m)) is not None}
+            metrics = _metrics(namespace, step)
             values = {}
             for name in step.outputs:
                 if name not in namespace:

@@ -84,22 +84,24 @@ def component_source(plan: Plan, step: Step, shared: str, code: str) -> str:
     args += [f"out_{n}: Output[Artifact]" for n in step.outputs]
     args.append("mlops_metrics: Output[Metrics]")
     args += [f"{k}: {_param_type(v)} = {v!r}" for k, v in step.params.items()]
-    lines = [f"@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES)",
-             f"def {step.name}(" + ", ".join(args) + "):",
+    lines = ["@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES)",
+             f"def step_{step.name}(" + ", ".join(args) + "):",
              f'    """Step \'{step.name}\' from {step.cell.label}."""',
              _HELPERS,
              f"    shared_code = {shared!r}",
              f"    step_code = {code!r}",
              f"    params = {{{', '.join(f'{k!r}: {k}' for k in step.params)}}}",
              "    namespace = {'__name__': '__step__'}",
-             f"    exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
+             "    exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
              "    namespace.update({" + ", ".join(f"{n!r}: _load(in_{n})" for n in sorted(step.inputs)) + "})",
              "    namespace.update(params)",
              "    namespace['param'] = lambda name, default=None: params.get(name, default)",
              f"    exec(compile(step_code, 'steps/{step.name}.py', 'exec'), namespace)"]
     lines += [f"    _save(namespace[{n!r}], out_{n})" for n in step.outputs]
-    for metric in step.metrics:
-        lines.append(f"    mlops_metrics.log_metric({metric!r}, float(namespace[{metric!r}]))")
+    for metric in step.metrics:  # a number, or a dict of numbers (as %%track logs them)
+        lines.append(f"    value = namespace[{metric!r}]")
+        lines.append(f"    for key, number in (value.items() if isinstance(value, dict) else [({metric!r}, value)]):")
+        lines.append("        mlops_metrics.log_metric(str(key), float(number))")
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +120,7 @@ def pipeline_source(plan: Plan, packages: list[str]) -> str:
     for step in plan.steps:
         kwargs = [f"in_{n}={src}_task.outputs['out_{n}']" for n, src in sorted(step.inputs.items())]
         kwargs += [f"{k}={k}" for k in step.params]
-        body.append(f"    {step.name}_task = {step.name}({', '.join(kwargs)})")
+        body.append(f"    {step.name}_task = step_{step.name}({', '.join(kwargs)})")
         body.append(f"    {step.name}_task.set_display_name({step.name!r})")
     dash_name = plan.name.replace("_", "-")
     parts.append(f"\n@dsl.pipeline(name={dash_name!r}, description={('Exported from ' + plan.notebook)!r})\n"
@@ -140,7 +142,7 @@ def render(plan: Plan, root: Path, experiment: str) -> list[str]:
         plan.findings.append(Finding("info", "kfp is not installed here, so the YAML spec was not compiled: "
                                      f"pip install kfp, then python {source.name}"))
         return [f"pip install kfp && python {source}"]
-    done = subprocess.run([sys.executable, str(source)], capture_output=True, text=True, cwd=root)
+    done = subprocess.run([sys.executable, str(source)], capture_output=True, text=True, cwd=root, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the kfp compiler failed on {source.name}:\n{done.stderr[-4000:]}")
     return [f"upload {root / (plan.name + '.yaml')} to Kubeflow Pipelines"]

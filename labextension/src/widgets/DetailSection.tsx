@@ -79,6 +79,7 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
   }
   const onGoTo = async () => setGoTo(await actions.goToCell(run));
   const metricKeys = Object.keys(run.metrics).sort();
+  const datasets = dataRows(run);
   return (
     <div className="jp-mlops-detail" data-run-id={run.run_id}>
       <div className="jp-mlops-detail-head">
@@ -124,8 +125,8 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
           );
         })}
       </Section>
-      <Section title={`Datasets (${run.datasets.length + run.data_inputs.length + run.data_outputs.length})`}>
-        <Datasets run={run} />
+      <Section title={`Datasets (${datasets.length})`}>
+        <Datasets rows={datasets} />
       </Section>
       <Section title="Cell source">
         {run.cell_source ? <Source code={run.cell_source} languages={actions.languages} /> : <Empty>No source recorded.</Empty>}
@@ -140,28 +141,42 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
   );
 }
 
-function Datasets(props: { run: IRunDetail }): JSX.Element {
-  const { run } = props;
-  const rows = [
+interface IDataRow {
+  name: string;
+  role: string;
+  digest: string;
+  detail: string;
+}
+
+/** MLflow dataset inputs plus our read/wrote tags, one row per name and fingerprint. */
+export function dataRows(run: IRunDetail): IDataRow[] {
+  const rows: IDataRow[] = [
     ...run.datasets.map(d => ({ name: d.name, role: d.role ?? d.context ?? 'input', digest: d.digest, detail: d.source_type })),
     ...run.data_inputs.map(d => ({ name: d.name ?? '', role: 'read', digest: d.digest ?? '', detail: d.kind ?? '' })),
     ...run.data_outputs.map(d => ({ name: d.name ?? '', role: 'wrote', digest: d.digest ?? '', detail: d.kind ?? '' }))
   ];
-  if (rows.length === 0) {
+  const seen = new Set<string>();
+  return rows.filter(row => {
+    const key = row.name + '@' + row.digest.slice(0, 16);
+    const fresh = !seen.has(key);
+    seen.add(key);
+    return fresh;
+  });
+}
+
+function Datasets(props: { rows: IDataRow[] }): JSX.Element {
+  if (props.rows.length === 0) {
     return <Empty>No datasets recorded.</Empty>;
   }
   return (
-    <table className="jp-mlops-kv jp-mlops-datasets">
-      <tbody>
-        {rows.map((row, i) => (
-          <tr key={i}>
-            <th>{row.name}</th>
-            <td>{row.role}</td>
-            <td title={`fingerprint ${row.digest}`}><code>{row.digest.slice(0, 16)}</code></td>
-            <td>{row.detail}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ul className="jp-mlops-datasets">
+      {props.rows.map((row, i) => (
+        <li key={i}>
+          <strong>{row.name}</strong> <span className="jp-mlops-muted">{[row.role, row.detail].filter(Boolean).join(' · ')}</span>
+          <br />
+          <code title={`fingerprint ${row.digest}`}>{row.digest}</code>
+        </li>
+      ))}
+    </ul>
   );
 }

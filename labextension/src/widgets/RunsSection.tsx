@@ -50,19 +50,21 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
   if (!model.loaded) {
     return <div className="jp-mlops-section">{banner}<Loading what="experiments" /></div>;
   }
+  const howTo = (
+    <Empty>
+      No tracked runs yet. Run <code>%load_ext jupyter_mlops</code>, then a cell that starts
+      with <code>%%track</code>: its run appears here.
+    </Empty>
+  );
   if (model.experiments.length === 0) {
     return (
       <div className="jp-mlops-section">
         {banner}
-        {model.problem ? null : (
-          <Empty>
-            No experiments yet. Run <code>%load_ext jupyter_mlops</code>, then a cell that
-            starts with <code>%%track</code>: its run appears here.
-          </Empty>
-        )}
+        {model.problem ? null : howTo}
       </div>
     );
   }
+  const nothingTracked = model.experiments.every(e => e.run_count === 0);
 
   const runs = model.runs;
   const columns = columnText.trim() ? parseColumns(columnText) : defaultColumns(runs.rows as IRunSummary[]);
@@ -72,6 +74,8 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
     body = <Problem problem={runs.error} what="Cannot load runs" />;
   } else if (runs.initialising) {
     body = <Loading what="runs" />;
+  } else if (runs.rows.length === 0 && !runs.error && nothingTracked && !runs.query.filter) {
+    body = howTo;
   } else if (runs.rows.length === 0 && !runs.error) {
     body = (
       <Empty>

@@ -1,0 +1,141 @@
+"""An in-memory index of the runs of an experiment for lineage: which run read and
+wrote which dataset fingerprint, and which logged models it produced.
+
+Loading every run of an experiment costs one paged ``search_runs`` (~0.7 s for 1,000
+runs on SQLite); walking lineage with a query per hop costs one round trip per run.
+So the index is built once per (store, experiment) and then kept current with two cheap
+queries per use: runs started since the newest one seen, and runs that were still
+running.  It is rebuilt from scratch when older than ``MAX_AGE`` seconds, which also
+picks up deleted runs and runs a journal replayed with old timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import names
+
+MAX_AGE = 60.0
+# Runs start before they are written (the journal replays them): look this far back.
+SLACK_MS = 120_000
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    name: str
+    status: str
+    experiment_id: str
+    start_time: int
+    end_time: int | None
+    notebook: str | None
+    cell_id: str | None
+    inputs: dict[str, str] = field(default_factory=dict)  # digest -> dataset name
+    outputs: dict[str, str] = field(default_factory=dict)
+    model_ids: list[str] = field(default_factory=list)
+
+
+def summarize(run) -> RunSummary:
+    info, tags = run.info, run.data.tags
+    summary = RunSummary(run_id=info.run_id, name=info.run_name or info.run_id[:8], status=info.status,
+                         experiment_id=info.experiment_id, start_time=info.start_time or 0, end_time=info.end_time,
+                         notebook=tags.get(names.NOTEBOOK), cell_id=tags.get(names.CELL_ID))
+    for dataset_input in run.inputs.dataset_inputs if run.inputs else []:
+        role = next((t.value for t in dataset_input.tags if t.key in (names.DATASET_ROLE, names.DATASET_CONTEXT)),
+                    "input")
+        target = summary.outputs if role == "output" else summary.inputs
+        target[dataset_input.dataset.digest] = dataset_input.dataset.name
+    for tag, target in ((names.DATA_INPUTS, summary.inputs), (names.DATA_OUTPUTS, summary.outputs)):
+        try:
+            for record in json.loads(tags.get(tag) or "[]"):
+                if isinstance(record, dict) and record.get("digest"):
+                    target.setdefault(record["digest"], record.get("name") or "data")
+        except ValueError:
+            continue
+    if run.outputs is not None:
+        summary.model_ids = [m.model_id for m in run.outputs.model_outputs]
+    return summary
+
+
+class ExperimentIndex:
+    def __init__(self, client, experiment_id: str) -> None:
+        self.client = client
+        self.experiment_id = experiment_id
+        self.runs: dict[str, RunSummary] = {}
+        self.producers: dict[str, set[str]] = {}
+        self.consumers: dict[str, set[str]] = {}
+        self.built = 0.0
+        self.newest_start = 0
+        self.lock = threading.Lock()
+
+    def refresh(self) -> None:
+        with self.lock:
+            if not self.built or time.monotonic() - self.built > MAX_AGE:
+                self._rebuild()
+            else:
+                self._update()
+
+    def _rebuild(self) -> None:
+        self.runs, self.producers, self.consumers, self.newest_start = {}, {}, {}, 0
+        for run in self._search(""):
+            self._add(summarize(run))
+        self.built = time.monotonic()
+
+    def _update(self) -> None:
+        since = max(self.newest_start - SLACK_MS, 0)
+        fresh = list(self._search(f"attributes.start_time >= {since}"))
+        running = [r for r, s in self.runs.items() if s.status in ("RUNNING", "SCHEDULED")]
+        for start in range(0, len(running), 100):
+            ids = ", ".join(f"'{r}'" for r in running[start : start + 100])
+            fresh.extend(self._search(f"attributes.run_id IN ({ids})"))
+        for run in fresh:
+            self._add(summarize(run))
+
+    def _search(self, filter_string: str):
+        token = None
+        while True:
+            page = self.client.search_runs([self.experiment_id], filter_string=filter_string, max_results=1000,
+                                           page_token=token)
+            yield from page
+            token = page.token
+            if not token:
+                return
+
+    def _add(self, summary: RunSummary) -> None:
+        old = self.runs.get(summary.run_id)
+        if old is not None:
+            for digest in old.outputs:
+                self.producers.get(digest, set()).discard(old.run_id)
+            for digest in old.inputs:
+                self.consumers.get(digest, set()).discard(old.run_id)
+        self.runs[summary.run_id] = summary
+        for digest in summary.outputs:
+            self.producers.setdefault(digest, set()).add(summary.run_id)
+        for digest in summary.inputs:
+            self.consumers.setdefault(digest, set()).add(summary.run_id)
+        self.newest_start = max(self.newest_start, summary.start_time)
+
+
+_indexes: dict[tuple[str, str], ExperimentIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def experiment_index(client, experiment_id: str, refresh: bool = True) -> ExperimentIndex:
+    key = (client.tracking_uri, experiment_id)
+    with _indexes_lock:
+        index = _indexes.get(key)
+        if index is None:
+            index = _indexes[key] = ExperimentIndex(client, experiment_id)
+    if refresh:
+        index.refresh()
+    return index
+
+
+def forget(tracking_uri: str | None = None) -> None:
+    """Drop cached indexes (all, or those of one store)."""
+    with _indexes_lock:
+        for key in [k for k in _indexes if tracking_uri is None or k[0] == tracking_uri]:
+            del _indexes[key]
