@@ -58,6 +58,17 @@ def lineage_graph(client, run_id: str | None = None, model: str | None = None, *
     return graph.result()
 
 
+def model_id_of(version) -> str | None:
+    """The LoggedModel behind a model version (the SQL registry keeps it only in ``source``)."""
+    model_id = getattr(version, "model_id", None)
+    if model_id:
+        return model_id
+    source = version.source or ""
+    if source.startswith("models:/m-") and source.count("/") == 1:
+        return source[len("models:/"):]
+    return None
+
+
 class _Graph:
     def __init__(self, client, max_runs: int) -> None:
         self.client = client
@@ -228,15 +239,16 @@ class _Graph:
                 alias_cache[mv.name] = aliases if aliases else self._aliases(mv.name)
             pointing = sorted(a for a, v in alias_cache[mv.name].items() if str(v) == str(mv.version))
             node = f"model_version:{mv.name}/{mv.version}"
+            model_id = model_id_of(mv)
             self._node(node, "model_version", f"{mv.name} v{mv.version}", name=mv.name, version=str(mv.version),
-                       run_id=mv.run_id or None, model_id=getattr(mv, "model_id", None), aliases=pointing,
+                       run_id=mv.run_id or None, model_id=model_id, aliases=pointing,
                        created=mv.creation_timestamp)
-            if getattr(mv, "model_id", None):
-                self._node(f"logged_model:{mv.model_id}", "logged_model", f"model {mv.model_id[:8]}",
-                           model_id=mv.model_id, run_id=mv.run_id or None)
-                self._edge(f"logged_model:{mv.model_id}", node, "registered")
+            if model_id:
+                self._node(f"logged_model:{model_id}", "logged_model", f"model {model_id[:8]}",
+                           model_id=model_id, run_id=mv.run_id or None)
+                self._edge(f"logged_model:{model_id}", node, "registered")
                 if mv.run_id:
-                    self._edge(f"run:{mv.run_id}", f"logged_model:{mv.model_id}", "logged")
+                    self._edge(f"run:{mv.run_id}", f"logged_model:{model_id}", "logged")
             elif mv.run_id:
                 self._edge(f"run:{mv.run_id}", node, "registered")
             if f"model:{mv.name}" in self.nodes:

@@ -4,8 +4,8 @@ wrote which dataset fingerprint, and which logged models it produced.
 Loading every run of an experiment costs one paged ``search_runs`` (~0.7 s for 1,000
 runs on SQLite); walking lineage with a query per hop costs one round trip per run.
 So the index is built once per (store, experiment) and then kept current with two cheap
-queries per use: runs started since the newest one seen, and runs that were still
-running.  It is rebuilt from scratch when older than ``MAX_AGE`` seconds, which also
+queries per use: runs started since the last refresh (less a slack), and runs that
+were still running.  It is rebuilt from scratch when older than ``MAX_AGE`` seconds, which also
 picks up deleted runs and runs a journal replayed with old timestamps.
 """
 
@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 
 from . import names
 
-MAX_AGE = 60.0
-# Runs start before they are written (the journal replays them): look this far back.
-SLACK_MS = 120_000
+MAX_AGE = 300.0
+# A run is written a moment after it starts (the drainer creates it from the journal),
+# and kernels may run on machines whose clocks differ a little: look this far before the
+# last refresh for runs that appeared since.  Runs a journal replays after an outage are
+# older; the rebuild every MAX_AGE seconds finds them.
+SLACK_MS = 10_000
 
 
 @dataclass
@@ -68,24 +71,25 @@ class ExperimentIndex:
         self.producers: dict[str, set[str]] = {}
         self.consumers: dict[str, set[str]] = {}
         self.built = 0.0
-        self.newest_start = 0
+        self.refreshed_ms = 0  # wall clock of the last refresh
         self.lock = threading.Lock()
 
     def refresh(self) -> None:
         with self.lock:
+            now_ms = int(time.time() * 1000)
             if not self.built or time.monotonic() - self.built > MAX_AGE:
                 self._rebuild()
             else:
-                self._update()
+                self._update(max(self.refreshed_ms - SLACK_MS, 0))
+            self.refreshed_ms = now_ms
 
     def _rebuild(self) -> None:
-        self.runs, self.producers, self.consumers, self.newest_start = {}, {}, {}, 0
+        self.runs, self.producers, self.consumers = {}, {}, {}
         for run in self._search(""):
             self._add(summarize(run))
         self.built = time.monotonic()
 
-    def _update(self) -> None:
-        since = max(self.newest_start - SLACK_MS, 0)
+    def _update(self, since: int) -> None:
         fresh = list(self._search(f"attributes.start_time >= {since}"))
         running = [r for r, s in self.runs.items() if s.status in ("RUNNING", "SCHEDULED")]
         for start in range(0, len(running), 100):
@@ -116,7 +120,6 @@ class ExperimentIndex:
             self.producers.setdefault(digest, set()).add(summary.run_id)
         for digest in summary.inputs:
             self.consumers.setdefault(digest, set()).add(summary.run_id)
-        self.newest_start = max(self.newest_start, summary.start_time)
 
 
 _indexes: dict[tuple[str, str], ExperimentIndex] = {}

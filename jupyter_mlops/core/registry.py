@@ -113,7 +113,7 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
             logged_model = client.create_logged_model(
                 experiment_id=experiment_id, name=artifact_name, source_run_id=run_id,
                 tags={names.MODEL_FLAVOR: flavor.name}, model_type=flavor.name)
-            _log(obj, flavor, logged_model.model_id, run_id, artifact_name, signature, example)
+            _log(client, obj, flavor, logged_model.model_id, run_id, artifact_name, signature, example)
             created_model = _ensure_registered_model(client, name, description)
             version = client.create_model_version(
                 name, source=f"models:/{logged_model.model_id}", run_id=run_id, tags=version_tags,
@@ -252,16 +252,23 @@ def fluent_tracking_uri(uri: str):
             os.environ["MLFLOW_TRACKING_URI"] = saved_env
 
 
-def _log(obj, flavor, model_id: str, run_id: str | None, artifact_name: str, signature, example):
+def _log(client, obj, flavor, model_id: str, run_id: str | None, artifact_name: str, signature, example):
     import importlib
+    import warnings
+
+    from mlflow.entities import LoggedModelOutput
 
     module = importlib.import_module(flavor.module)
-    common = dict(name=artifact_name, model_id=model_id, run_id=run_id, signature=signature,
-                  input_example=example, pip_requirements=pinned_requirements(flavor, obj))
-    if flavor.name == "pyfunc":
-        module.log_model(python_model=python_model_for(obj), **common)
-    else:
-        module.log_model(obj, **common)
+    common = dict(name=artifact_name, model_id=model_id, signature=signature, input_example=example,
+                  pip_requirements=pinned_requirements(flavor, obj))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*type hints.*")  # our wrapper's predict() is generic
+        if flavor.name == "pyfunc":
+            module.log_model(python_model=python_model_for(obj), **common)
+        else:
+            module.log_model(obj, **common)
+    if run_id:  # the run's "logged models" in the MLflow UI
+        client.log_outputs(run_id, models=[LoggedModelOutput(model_id, step=0)])
 
 
 def _undo(client, name: str, created_model, version, logged_model) -> None:

@@ -78,8 +78,8 @@ def export_notebook(path: str | os.PathLike, target: str = "python", out: str | 
     if observe:
         stage("observe", 0.4, "reading the notebook's tracked runs")
         plan.findings += _observe(plan, keys, tracking_uri)
-    exp = experiment or next((s.track.experiment for s in plan.steps if s.track and s.track.experiment),
-                             None) or pipeline_name
+    exp = experiment or plan.notebook_experiment or next(
+        (s.track.experiment for s in plan.steps if s.track and s.track.experiment), None) or pipeline_name
     stage("write", 0.6, f"writing the {target} pipeline")
     destination.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
@@ -115,7 +115,13 @@ def _observe(plan, keys: list[str], tracking_uri: str | None) -> list[Finding]:
             _check_server(uri)
         from .observed import cross_check, tracked_runs
 
-        return cross_check(plan, tracked_runs(store.client(uri), keys))
+        client = store.client(uri)
+        runs = tracked_runs(client, keys)
+        findings = cross_check(plan, runs)
+        linked = [r for r in runs if r.info.run_id in {s.source_run_id for s in plan.steps}]
+        if linked:  # pipeline runs beside the notebook's, so lineage joins in one experiment
+            plan.notebook_experiment = client.get_experiment(linked[0].info.experiment_id).name
+        return findings
     except Exception as exc:  # noqa: BLE001 - the export still works from the code alone
         return [Finding("observed", f"could not read the notebook's tracked runs ({type(exc).__name__}: "
                         f"{exc}); dependencies come from the code alone")]

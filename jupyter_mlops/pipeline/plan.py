@@ -61,6 +61,7 @@ class Plan:
     shared: list[tuple[Cell, str]]  # cells of the shared module, as Python
     findings: list[Finding]
     shared_names: set[str] = field(default_factory=set)
+    notebook_experiment: str | None = None  # where the notebook's tracked runs are
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)

@@ -103,24 +103,28 @@ def cell_code(cell: Cell) -> CellCode:
     try:
         tree = ast.parse(python)
     except SyntaxError as exc:
-        if _top_level_await(python):
-            raise ExportError(f"{cell.label} uses 'await' outside a function, which only IPython runs; "
-                              "wrap it in a function and call asyncio.run(...) so it runs as a script.",
-                              code="top_level_await", cell=cell.index) from exc
         line = (exc.lineno or 1) + (1 if track or match else 0)
         raise ExportError(f"{cell.label} has a syntax error at line {line}: {exc.msg}. "
                           "Fix the cell (it must run in the notebook) and export again.",
                           code="syntax_error", cell=cell.index) from exc
+    if _top_level_await(tree):
+        raise ExportError(f"{cell.label} uses 'await' outside a function, which only IPython runs; "
+                          "wrap it in an async function and call asyncio.run(...) so it runs as a script.",
+                          code="top_level_await", cell=cell.index)
     python, more = _unwrap_ipython_calls(python, tree)
     return CellCode(python, track, None, notes + more)
 
 
-def _top_level_await(python: str) -> bool:
-    try:
-        compile(python, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    except SyntaxError:
-        return False
-    return True
+def _top_level_await(tree: ast.Module) -> bool:
+    """``await`` outside any function: IPython runs it, a script cannot."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _transform(text: str) -> str:

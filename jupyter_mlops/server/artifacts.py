@@ -22,6 +22,7 @@ TEXT_CAP = 512 * 1024  # text beyond this is cut, and the reply says so
 IMAGE_CAP = 5 * 1024 * 1024  # images beyond this are refused with 413
 LISTING_CAP = 500  # entries in a run detail's artifact list
 LISTING_DEPTH = 3
+LISTING_CALLS = 20  # folder listings per run detail (each is an HTTP call on remote stores)
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -68,8 +69,10 @@ def list_tree(client, run_id: str) -> list[dict]:
     """A bounded breadth-first listing: enough for the detail panel, cheap on remote stores."""
     found: list[dict] = []
     folders = [("", 0)]
-    while folders and len(found) < LISTING_CAP:
+    calls = 0
+    while folders and len(found) < LISTING_CAP and calls < LISTING_CALLS:
         folder, depth = folders.pop(0)
+        calls += 1
         for entry in list_dir(client, run_id, folder):
             found.append(entry)
             if entry["is_dir"] and depth + 1 < LISTING_DEPTH:

@@ -79,13 +79,13 @@ export class FakeApi implements IMLOpsApi {
     const next = start + size < all.length ? String(start + size) : null;
     return { runs: all.slice(start, start + size), next_page_token: next };
   }
-  async run(): Promise<any> {
+  async run(_id: string): Promise<any> {
     throw new Error('not used');
   }
-  async metricHistory(): Promise<any> {
+  async metricHistory(_id: string, _key: string): Promise<any> {
     throw new Error('not used');
   }
-  async artifact(): Promise<any> {
+  async artifact(_id: string, _path: string): Promise<any> {
     throw new Error('not used');
   }
   private take(): undefined {

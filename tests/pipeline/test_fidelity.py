@@ -61,6 +61,8 @@ def test_pipeline_reproduces_the_notebook(tmp_path, tracking_uri):
     assert steps["train_logreg"]["source_run_id"] == by_cell["demo-07"].info.run_id
 
     result = run_pipeline(tmp_path / "out" / report.name)
+    # Pipeline runs go beside the notebook's runs, so one experiment holds the whole lineage.
+    assert result.experiment_id == by_cell["demo-07"].info.experiment_id
     # Same metrics as the notebook's tracked runs (deterministic code).
     assert result.metrics["train_logreg"]["accuracy"] == by_cell["demo-07"].data.metrics["accuracy"]
     assert result.metrics["train_tree"]["tree_accuracy"] == by_cell["demo-08"].data.metrics["tree_accuracy"]
@@ -90,3 +92,9 @@ def test_pipeline_reproduces_the_notebook(tmp_path, tracking_uri):
     source = client.get_run(version.run_id)
     assert source.data.tags["mlops.pipeline.step"] == "train_logreg"
     assert source.data.tags["mlops.pipeline.source_run"] == by_cell["demo-07"].info.run_id
+
+    from jupyter_mlops.core.lineage import lineage_graph
+
+    graph = lineage_graph(client, model=f"pipeline-demo/{version.version}")
+    run_ids = {n["run_id"] for n in graph["nodes"] if n["kind"] == "run"}
+    assert logreg.info.run_id in run_ids

@@ -46,6 +46,10 @@ def test_runs_nested_steps_then_hits_the_cache(demo, tracking_uri):
     assert outputs["X_train"]["format"] == "parquet" and len(outputs["X_train"]["digest"]) == 32
     listed = {a.path for a in client.list_artifacts(steps["split"].info.run_id, "outputs")}
     assert "outputs/X_train.parquet" in listed
+    datasets = {(d.dataset.name, d.dataset.digest) for d in steps["split"].inputs.dataset_inputs}
+    assert ("X_train", outputs["X_train"]["digest"]) in datasets  # MLflow dataset inputs too
+    logreg_out = {o["name"]: o for o in json.loads(steps["train_logreg"].data.tags[names.DATA_OUTPUTS])}
+    assert logreg_out["model"]["result"] is True  # the trained model is kept though no step reads it
     inputs = json.loads(steps["train_logreg"].data.tags[names.DATA_INPUTS])
     assert {i["name"] for i in inputs} == {"X_train_s", "X_test_s", "y_train", "y_test"}
     assert steps["train_logreg"].data.params["C"] == "0.5"
@@ -121,3 +125,24 @@ def test_command_line(demo, tracking_uri):
     assert bad.returncode == 1 and "unknown parameter(s) nope" in bad.stderr
     assert "max_depth" in subprocess.run([sys.executable, "-m", demo.name, "--help"], cwd=demo.parent,
                                          env=env, capture_output=True, text=True, check=False).stdout
+
+
+def test_prints_of_parallel_steps_are_kept_apart(make_notebook, tmp_path, tracking_uri, capsys):
+    path = make_notebook([
+        "import time",
+        "%%track --name left\nfor i in range(20):\n    print('left', i)\n    time.sleep(0.005)\nleft = 1",
+        "%%track --name right\nfor i in range(20):\n    print('right', i)\n    time.sleep(0.005)\nright = 2",
+        "%%track --name both\nimport sys\nprint('oops', file=sys.stderr)\ntotal = left + right",
+    ])
+    export_notebook(path, out=tmp_path / "o", observe=False)
+    result = run_pipeline(tmp_path / "o" / "nb")
+    client = MlflowClient(tracking_uri)
+    for side in ("left", "right"):
+        run_id = result.outcomes[side].run_id
+        text = client.download_artifacts(run_id, names.ARTIFACT_STDOUT, str(tmp_path / side))
+        lines = open(text).read().split("\n")
+        assert lines[:20] == [f"{side} {i}" for i in range(20)]
+    stderr = client.download_artifacts(result.outcomes["both"].run_id, names.ARTIFACT_STDERR, str(tmp_path / "b"))
+    assert open(stderr).read() == "oops\n"
+    captured = capsys.readouterr()
+    assert "[left] left 19" in captured.err and "left 0" not in captured.out

@@ -52,16 +52,16 @@ def test_register_logs_serves_and_links_a_tracked_model(trained, capsys):
 
     info = get_model_info("models:/churn/1")
     assert [c.name for c in info.signature.inputs.inputs] == ["a", "b"]
-    import mlflow.artifacts
     import sklearn
+    from pathlib import Path
 
-    requirements = mlflow.artifacts.load_text(f"{info.model_uri}/requirements.txt")
+    requirements = Path(mlflow.pyfunc.get_model_dependencies("models:/churn/1")).read_text()
     assert f"scikit-learn=={sklearn.__version__}" in requirements
     assert f"mlflow=={mlflow.__version__}" in requirements
     # the logged model hangs off the tracked run, which is otherwise untouched
     source_run = client().get_run(source)
     assert source_run.info.status == "FINISHED"
-    assert [o.model_id for o in source_run.outputs.model_outputs] == [mv.model_id]
+    assert [o.model_id for o in source_run.outputs.model_outputs] == [mv.source.split('/')[-1]]
 
 
 def test_a_second_registration_is_a_new_version_and_moves_the_alias(trained):

@@ -19,7 +19,7 @@ from typing import Any
 
 from jupyter_mlops.core import names
 
-from . import artifacts
+from . import artifacts, output
 from .spec import PipelineSpec, StepSpec
 
 KIND_STEP = "pipeline.step"
@@ -98,7 +98,7 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
     run_id = run.info.run_id
     try:
         with mlflow.start_run(run_id=run_id, log_system_metrics=False):
-            namespace = execute(spec, step, inputs, params)
+            namespace = _execute_captured(client, run_id, spec, step, inputs, params)
             metrics = _metrics(namespace, step)
             values = {}
             for name in step.outputs:
@@ -110,6 +110,7 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
                 kept = _save_results(namespace, step, Path(tmp), run_id, client)
                 if records or kept:
                     client.log_artifacts(run_id, tmp, OUTPUTS_DIR)
+            _log_datasets(client, run_id, spec, inputs, namespace, [*values, *(r["name"] for r in kept)])
             now = int(time.time() * 1000)
             client.log_batch(
                 run_id,
@@ -150,6 +151,33 @@ def record_cache_hit(client, spec: PipelineSpec, step: StepSpec, experiment_id: 
     outputs = {r["name"]: {**r, "run_id": cached_run.info.run_id}
                for r in json.loads(cached_run.data.tags.get(names.DATA_OUTPUTS, "[]"))}
     return Outcome(step.name, run.info.run_id, True, outputs, {}, metrics, time.perf_counter() - started)
+
+
+def _execute_captured(client, run_id: str, spec, step: StepSpec, inputs: dict, params: dict) -> dict:
+    """Run the step with its prints captured, logged to its run and echoed to stderr."""
+    with output.captured() as streams:
+        try:
+            return execute(spec, step, inputs, params)
+        finally:
+            for name, path in (("stdout", names.ARTIFACT_STDOUT), ("stderr", names.ARTIFACT_STDERR)):
+                text = streams[name].getvalue()
+                if text:
+                    client.log_text(run_id, text, path)
+                    output.echo(step.name, text)
+
+
+def _log_datasets(client, run_id: str, spec: PipelineSpec, inputs: dict, namespace: dict,
+                  written: list[str]) -> None:
+    """DataFrames and arrays as MLflow dataset inputs, as %%track logs them, so MLflow's
+    own dataset search and the lineage index find the pipeline's runs."""
+    from jupyter_mlops.core.capture import data_records
+    from jupyter_mlops.core.sink import Sink
+
+    records = data_records(inputs, inputs, "input", spec.notebook)
+    records += data_records(namespace, written, "output", spec.notebook)
+    records = [r for r in records if r.get("digest")]
+    if records:
+        Sink._log_datasets(client, run_id, records)
 
 
 def _save_results(namespace: dict, step: StepSpec, folder: Path, run_id: str, client) -> list[dict]:

@@ -39,6 +39,8 @@ def step_source(step: Step) -> str:
         notes.append("# Inputs: " + ", ".join(f"{n} (from {s})" for n, s in sorted(step.inputs.items())))
     if step.outputs:
         notes.append("# Outputs: " + ", ".join(step.outputs))
+    if step.results:
+        notes.append("# Also kept (no step reads them): " + ", ".join(step.results))
     if step.params:
         notes.append("# Parameters: " + ", ".join(f"{k}={v!r}" for k, v in step.params.items()))
     return "\n".join(notes) + "\n\n" + body

@@ -4,6 +4,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IRunDetail } from '../api';
+import { dataRows, IDataRow } from '../model/datasets';
 import { DetailModel } from '../model/detail';
 import { formatDuration, formatValue } from '../model/format';
 import { Artifacts } from './Artifacts';
@@ -139,29 +140,6 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
       </Section>
     </div>
   );
-}
-
-interface IDataRow {
-  name: string;
-  role: string;
-  digest: string;
-  detail: string;
-}
-
-/** MLflow dataset inputs plus our read/wrote tags, one row per name and fingerprint. */
-export function dataRows(run: IRunDetail): IDataRow[] {
-  const rows: IDataRow[] = [
-    ...run.datasets.map(d => ({ name: d.name, role: d.role ?? d.context ?? 'input', digest: d.digest, detail: d.source_type })),
-    ...run.data_inputs.map(d => ({ name: d.name ?? '', role: 'read', digest: d.digest ?? '', detail: d.kind ?? '' })),
-    ...run.data_outputs.map(d => ({ name: d.name ?? '', role: 'wrote', digest: d.digest ?? '', detail: d.kind ?? '' }))
-  ];
-  const seen = new Set<string>();
-  return rows.filter(row => {
-    const key = row.name + '@' + row.digest.slice(0, 16);
-    const fresh = !seen.has(key);
-    seen.add(key);
-    return fresh;
-  });
 }
 
 function Datasets(props: { rows: IDataRow[] }): JSX.Element {

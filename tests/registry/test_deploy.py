@@ -1,0 +1,91 @@
+"""%deploy / %deployments / %undeploy with MLflow's real scoring server, over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+
+import numpy as np
+import pytest
+import requests
+from IPython.core.error import UsageError
+from mlops_testing import client, free_port, run
+
+
+def predict_over_http(endpoint: str, frame) -> list:
+    response = requests.post(f"{endpoint}/invocations", json={"dataframe_split": frame.to_dict(orient="split")},
+                             timeout=30)
+    response.raise_for_status()
+    return response.json()["predictions"]
+
+
+def only_deployment(ip):
+    frame = ip.run_line_magic("deployments", "")
+    assert len(frame) == 1, frame
+    return frame.iloc[0]
+
+
+def test_deploy_serves_rolls_out_and_reports_a_dead_server_stopped(trained, servers, capsys):
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    port = free_port()
+    ip.run_line_magic("deploy", f"churn@champion --port {port}")
+    assert f"Serving churn@champion (v1) at http://127.0.0.1:{port}" in capsys.readouterr().out
+    X = ip.user_ns["X"].head(20)
+    assert predict_over_http(f"http://127.0.0.1:{port}", X) == ip.user_ns["model"].predict(X).tolist()
+    row = only_deployment(ip)
+    assert (row.status, row.version, row.endpoint) == ("healthy", "1", f"http://127.0.0.1:{port}")
+    record = client().get_model_version("churn", "1").tags
+    assert record["mlops.deployments"] == str(port) and f"mlops.deployment.{port}" in record
+
+    # the port is taken by this deployment: another model version may not have it
+    with pytest.raises(UsageError, match=f"Port {port} .* in use by churn@champion"):
+        ip.run_line_magic("deploy", f"churn/1 --port {port}")
+    assert len(ip.run_line_magic("deployments", "")) == 1
+
+    # move the alias, deploy again: the new version replaces the old one on the same port
+    run(ip, "%%track -q\nmodel = LogisticRegression(C=0.01).fit(X, y)")
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    row = only_deployment(ip)
+    assert (row.version, row.alias_version) == ("1", "2")  # the alias moved; v1 still serves
+    ip.run_line_magic("deploy", "churn@champion")
+    row = only_deployment(ip)
+    assert (row.status, row.version, row.endpoint) == ("healthy", "2", f"http://127.0.0.1:{port}")
+    assert predict_over_http(row.endpoint, X) == ip.user_ns["model"].predict(X).tolist()
+    assert "mlops.deployments" not in client().get_model_version("churn", "1").tags
+
+    # the server dies: shown stopped, not healthy; %undeploy removes the record
+    os.killpg(int(row.pid), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while only_deployment(ip).status != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert only_deployment(ip).status == "stopped"
+    ip.run_line_magic("undeploy", "churn@champion")
+    assert ip.run_line_magic("deployments", "").empty
+    assert "mlops.deployments" not in client().get_model_version("churn", "2").tags
+
+
+def test_bad_deploy_input_starts_nothing(trained, servers):
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    cases = [
+        ("nosuch@champion", "No registered model 'nosuch' \\(registered: churn\\)"),
+        ("churn@prod", "Model 'churn' has no alias 'prod' \\(@champion -> v1\\)"),
+        ("churn/7", "Model 'churn' has no version 7"),
+        ("churn", "Say which version"),
+        ("@x", "not a model reference"),
+        ("churn@champion --port 70000", "not a TCP port"),
+    ]
+    for line, message in cases:
+        with pytest.raises(UsageError, match=message):
+            ip.run_line_magic("deploy", line)
+    with socket.socket() as taken:  # a port some other program holds
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageError, match=f"Port {port} on 127.0.0.1 is in use; choose another --port"):
+            ip.run_line_magic("deploy", f"churn@champion --port {port}")
+    assert ip.run_line_magic("deployments", "").empty
+    assert "mlops.deployments" not in client().get_model_version("churn", "1").tags

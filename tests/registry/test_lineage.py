@@ -1,0 +1,116 @@
+"""Lineage graphs from real tracked cells: datasets -> runs -> models -> versions -> aliases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from IPython.core.error import UsageError
+from mlops_testing import client, run
+
+from jupyter_mlops.core.config import resolve
+from jupyter_mlops.core.fingerprint import fingerprint
+from jupyter_mlops.core.lineage import lineage_graph
+from jupyter_mlops.core.serving import alive
+from jupyter_mlops.core.session import get_session
+
+
+def run_id_of(variable: str) -> str:
+    session = get_session(resolve())
+    return session.wait_for_run_id(session.writers[variable])
+
+
+def by_kind(graph: dict, kind: str) -> list[dict]:
+    return [n for n in graph["nodes"] if n["kind"] == kind]
+
+
+def edges(graph: dict, kind: str) -> set[tuple[str, str]]:
+    return {(e["source"], e["target"]) for e in graph["edges"] if e["kind"] == kind}
+
+
+def test_model_lineage_reaches_back_through_the_runs_that_made_its_data(trained):
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    features_run, fit_run = run_id_of("X"), run_id_of("model")
+    graph = lineage_graph(client(), model="churn")
+    json.dumps(graph)  # plain JSON for the REST API
+    assert graph["root"] == {"kind": "model", "id": "model:churn"}
+    assert {n["run_id"] for n in by_kind(graph, "run")} == {features_run, fit_run}
+    x_digest = fingerprint(ip.user_ns["X"]).digest
+    assert (f"run:{features_run}", f"dataset:{x_digest}") in edges(graph, "output")
+    assert (f"dataset:{x_digest}", f"run:{fit_run}") in edges(graph, "input")
+    assert (f"run:{features_run}", f"run:{fit_run}") in edges(graph, "feeds")
+    [logged] = by_kind(graph, "logged_model")
+    assert (f"run:{fit_run}", logged["id"]) in edges(graph, "logged")
+    assert (logged["id"], "model_version:churn/1") in edges(graph, "registered")
+    assert ("model_version:churn/1", "alias:churn@champion") in edges(graph, "alias")
+    [version] = by_kind(graph, "model_version")
+    assert version["aliases"] == ["champion"] and version["run_id"] == fit_run
+    # the raw frame came from an untracked cell: it is an input of the first run, produced by none
+    raw = fingerprint(ip.user_ns["raw"]).digest
+    assert (f"dataset:{raw}", f"run:{features_run}") in edges(graph, "input")
+    assert not any(target == f"dataset:{raw}" for _, target in edges(graph, "output"))
+
+
+def test_run_lineage_goes_downstream_to_versions_and_deployments(trained, servers):
+    """Also: a deployment of NAME/VERSION, and %undeploy of a live server."""
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    ip.run_line_magic("deploy", "churn/1")
+    ip.run_line_magic("deploy", "churn@champion")
+    assert set(ip.run_line_magic("deployments", "churn").ref) == {"churn/1", "churn@champion"}
+    features_run, fit_run = run_id_of("X"), run_id_of("model")
+    graph = lineage_graph(resolve().tracking_uri, run_id=features_run, check_health=True)
+    assert graph["root"] == {"kind": "run", "id": f"run:{features_run}"}
+    assert (f"run:{features_run}", f"run:{fit_run}") in edges(graph, "feeds")
+    assert "model_version:churn/1" in {n["id"] for n in graph["nodes"]}
+    by_ref = {d["ref"]: d for d in by_kind(graph, "deployment")}
+    assert {d["status"] for d in by_ref.values()} == {"healthy"}
+    assert ("alias:churn@champion", by_ref["churn@champion"]["id"]) in edges(graph, "serves")
+    assert ("model_version:churn/1", by_ref["churn/1"]["id"]) in edges(graph, "serves")
+
+    version_server = by_ref["churn/1"]
+    ip.run_line_magic("undeploy", f"--port {version_server['port']}")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{version_server['endpoint']}/ping", timeout=2)
+    assert not alive(version_server["pid"])
+    assert list(ip.run_line_magic("deployments", "").ref) == ["churn@champion"]
+    ip.run_line_magic("undeploy", "churn")
+    with pytest.raises(UsageError, match="No deployment of churn"):
+        ip.run_line_magic("undeploy", "churn")
+
+
+def test_a_retrained_model_links_to_the_latest_producer_only(trained):
+    ip = trained
+    # the features cell runs again on the same data: same fingerprint, a newer producer
+    run(ip, "%%track -q --name features_again\nX = raw[['a', 'b']] * 2\ny = (raw.a > 0.5).astype(int)")
+    again = run_id_of("X")
+    run(ip, "%%track -q --name refit\nmodel = LogisticRegression(C=0.5).fit(X, y)")
+    ip.run_line_magic("register", "model --name churn")
+    graph = lineage_graph(client(), model="churn/1")
+    runs = {n["label"]: n["run_id"] for n in by_kind(graph, "run")}
+    assert set(runs) == {"features_again", "refit"} and runs["features_again"] == again
+
+
+def test_lineage_magic_draws_the_graph(trained, capsys):
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    ip.run_line_magic("lineage", "churn")
+    ip.run_line_magic("lineage", run_id_of("model"))
+    graph = ip.run_line_magic("lineage", "churn@champion --json")
+    assert {n["kind"] for n in graph["nodes"]} >= {"dataset", "run", "logged_model", "model_version", "alias"}
+    with pytest.raises(UsageError, match="No registered model 'nosuch'"):
+        ip.run_line_magic("lineage", "nosuch")
+    with pytest.raises(UsageError, match="No run"):
+        ip.run_line_magic("lineage", "0" * 32)
+
+
+def test_lineage_view_renders_svg(trained):
+    from jupyter_mlops.kernel.lineage_view import lineage_html, lineage_text
+
+    trained.run_line_magic("register", "model --name churn --alias champion")
+    graph = lineage_graph(client(), model="churn")
+    page = lineage_html(graph)
+    assert page.count("<rect") == len(graph["nodes"]) and "@champion" in page and "churn v1" in page
+    assert "-[alias]-> @champion" in lineage_text(graph)
