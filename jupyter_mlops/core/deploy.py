@@ -62,8 +62,7 @@ def parse_ref(ref: str) -> tuple[str, str | None, str | None]:
     """``NAME@ALIAS`` -> (name, alias, None); ``NAME/VERSION`` -> (name, None, version);
     ``NAME`` -> (name, None, None)."""
     text = (ref or "").strip()
-    if text.startswith("models:/"):
-        text = text[len("models:/"):]
+    text = text.removeprefix("models:/")
     if "@" in text:
         name, alias = text.split("@", 1)
         if name and alias:
@@ -140,11 +139,13 @@ def deploy(ref: str, *, tracking_uri: str | None = None, port: int | None = None
     (rolling the version the alias points to now).  A port held by anything else is
     refused.  If the new server does not come up, the previous one is started again.
     """
-    from .config import resolve
+    if tracking_uri is None or state_dir is None:
+        from .config import resolve
 
-    settings = resolve()
-    tracking_uri = tracking_uri or settings.tracking_uri
-    state_dir = Path(state_dir or settings.state_dir)
+        settings = resolve()
+        tracking_uri = tracking_uri or settings.tracking_uri
+        state_dir = state_dir or settings.state_dir
+    state_dir = Path(state_dir)
     client = store.client(tracking_uri)
     version, alias = resolve_version(client, ref)
     name = version.name

@@ -146,7 +146,7 @@ def example_from_namespace(model, run, namespace: dict, rows: int = 5):
             continue
         try:
             model.predict(head)
-        except Exception:  # noqa: BLE001 - not this model's input (labels, another table): try the next
+        except Exception:  # noqa: BLE001, S112 - not this model's input (labels, another table): try the next
             continue
         return head
     return None
@@ -259,8 +259,8 @@ def _log(client, obj, flavor, model_id: str, run_id: str | None, artifact_name: 
     from mlflow.entities import LoggedModelOutput
 
     module = importlib.import_module(flavor.module)
-    common = dict(name=artifact_name, model_id=model_id, signature=signature, input_example=example,
-                  pip_requirements=pinned_requirements(flavor, obj))
+    common = {"name": artifact_name, "model_id": model_id, "signature": signature, "input_example": example,
+              "pip_requirements": pinned_requirements(flavor, obj)}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*type hints.*")  # our wrapper's predict() is generic
         if flavor.name == "pyfunc":
@@ -282,10 +282,13 @@ def _undo(client, name: str, created_model, version, logged_model) -> None:
 
 
 def _quietly(call, *args) -> None:
+    """Cleanup after a failure: log what could not be undone, never hide the failure itself."""
     try:
         call(*args)
-    except Exception:  # noqa: BLE001 - cleanup after a failure must not hide that failure
-        pass
+    except Exception as exc:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).warning("jupyter-mlops: could not undo %s%s: %s", call.__name__, args, exc)
 
 
-__all__ = ["Registration", "RegistrationError", "register_model", "check_alias"]
+__all__ = ["Registration", "RegistrationError", "check_alias", "register_model"]

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 HOST = "127.0.0.1"
+# Servers started by this process, by pid: kept so they are reaped, not left as zombies.
+_children: dict[int, subprocess.Popen] = {}
 
 
 class ServingError(RuntimeError):
@@ -47,11 +49,13 @@ def start(model_uri: str, port: int, tracking_uri: str, log_path: Path, host: st
     env["MLFLOW_REGISTRY_URI"] = tracking_uri
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
              "-h", host, "-p", str(port), "-w", "1"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
         )
+    _children[process.pid] = process
+    return process
 
 
 def ping(endpoint: str, timeout: float = 0.5) -> bool:
@@ -154,6 +158,11 @@ def _has_live_members(group: int) -> bool:
 
 
 def _reap(pid: int) -> None:
+    process = _children.get(pid)
+    if process is not None:
+        if process.poll() is not None:
+            del _children[pid]
+        return
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:

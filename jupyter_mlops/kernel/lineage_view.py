@@ -83,10 +83,11 @@ def lineage_html(graph: dict) -> str:
     pos = layout(nodes, edges)
     width = max(x for x, _ in pos.values()) + W + 20
     height = max(y for _, y in pos.values()) + H + 20
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-             'font-family="sans-serif" font-size="11">',
-             '<defs><marker id="mlops-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>']
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+           'font-family="sans-serif" font-size="11">')
+    arrow = ('<defs><marker id="mlops-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>')
+    parts = [svg, arrow]
     for e in edges:
         if e["kind"] == "feeds" or e["source"] not in pos or e["target"] not in pos:
             continue

@@ -14,7 +14,7 @@ class SettingsHandler(MLOpsHandler):
     @authorized
     async def get(self) -> None:
         payload = await self.service.call(
-            self.service.describe, self.query("api_version"), self.query("client_version")
+            self.service.describe, self.query("api_version"), self.query("client_version"), needs_store=False
         )
         self.reply(payload)
 

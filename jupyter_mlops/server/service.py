@@ -14,10 +14,10 @@ from typing import Any
 
 from .._version import __version__
 from ..core import names, store
-from ..core.config import Settings
+from ..core.config import Settings, hide_credentials
 from . import artifacts, serialize
 from .counts import experiment_activity
-from .errors import not_found
+from .errors import ApiError, not_found
 from .params import RunQuery
 
 API_VERSION = "1"
@@ -32,27 +32,51 @@ class MLOpsService:
 
     # -- plumbing ---------------------------------------------------------------------
     def _ensure_ready(self) -> None:
+        # A TCP connect first: MLflow's own retries would hold a request for minutes.
+        reason = store.unreachable_reason(self.settings.tracking_uri, timeout=1.0)
+        if reason:
+            raise self._unavailable(reason)
         if self._ready.is_set():
             return
         with self._ready_lock:
             if not self._ready.is_set():
-                store.prepare(self.settings)
+                try:
+                    store.prepare(self.settings)
+                except Exception as exc:  # noqa: BLE001 -- reported to the client as a 503
+                    raise self._unavailable(f"{type(exc).__name__}: {exc}") from exc
                 self._ready.set()
+
+    def _unavailable(self, reason: str) -> ApiError:
+        uri = self.settings.display_uri
+        reason = hide_credentials(reason.replace(self.settings.tracking_uri, uri))[:500]
+        return ApiError(
+            503,
+            "store_unavailable",
+            f"The MLflow tracking store {uri} cannot be reached ({reason}). Start it, or point "
+            "MLFLOW_TRACKING_URI (or c.MLOps.tracking_uri) at a store that runs, then restart Jupyter.",
+        )
 
     @property
     def client(self):
         return store.client(self.settings.tracking_uri)
 
-    async def call(self, fn, *args, **kwargs) -> Any:
+    async def call(self, fn, *args, needs_store: bool = True, **kwargs) -> Any:
         def run():
-            self._ensure_ready()
+            if needs_store:
+                self._ensure_ready()
             return fn(*args, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self._pool, run)
 
     def warm_up(self) -> None:
         """Import MLflow and migrate the store in the background right after start."""
-        self._pool.submit(self._ensure_ready)
+        def warm() -> None:
+            try:
+                self._ensure_ready()
+            except ApiError:
+                pass  # the same error reaches the first request that needs the store
+
+        self._pool.submit(warm)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -4,6 +4,7 @@ artifacts, cache hits, --force, parameters and failures."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from mlflow import MlflowClient
@@ -94,9 +95,10 @@ def test_failing_step_fails_the_pipeline(make_notebook, tmp_path, tracking_uri):
 
 def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracking_uri):
     path = make_notebook([
-        "import numpy as np\nimport pandas as pd",
+        "import numpy as np\nimport pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier",
         ("%%track --name make\nframe = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\n"
-        "arr = np.arange(6).reshape(2, 3)\nmeta = {'k': [1, 2]}\nfn = lambda v: v + 1"),
+        "arr = np.arange(6).reshape(2, 3)\nmeta = {'k': [1, 2]}\nfn = lambda v: v + 1\n"
+         "unfitted = RandomForestClassifier()"),  # its len() raises: still kept
         "%%track --name use --metric total\ntotal = float(frame['a'].sum() + arr.sum() + len(meta['k']) + fn(1))",
     ])
     export_notebook(path, out=tmp_path / "o", observe=False)
@@ -104,7 +106,8 @@ def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracki
     assert result.metrics["use"]["total"] == 3 + 15 + 2 + 2
     run = MlflowClient(tracking_uri).get_run(result.outcomes["make"].run_id)
     formats = {o["name"]: o["format"] for o in json.loads(run.data.tags[names.DATA_OUTPUTS])}
-    assert formats == {"frame": "parquet", "arr": "npy", "meta": "joblib", "fn": "cloudpickle"}
+    assert formats == {"frame": "parquet", "arr": "npy", "meta": "joblib", "fn": "cloudpickle",
+                       "unfitted": "joblib"}
     import numpy as np
 
     from jupyter_mlops.core.fingerprint import fingerprint
@@ -132,7 +135,7 @@ def test_prints_of_parallel_steps_are_kept_apart(make_notebook, tmp_path, tracki
         "import time",
         "%%track --name left\nfor i in range(20):\n    print('left', i)\n    time.sleep(0.005)\nleft = 1",
         "%%track --name right\nfor i in range(20):\n    print('right', i)\n    time.sleep(0.005)\nright = 2",
-        "%%track --name both\nimport sys\nprint('oops', file=sys.stderr)\ntotal = left + right",
+        "%%track --name both\nimport sys\nprint('oops', file=sys.stderr)\ntotal = left + right\ndisplay(total)",
     ])
     export_notebook(path, out=tmp_path / "o", observe=False)
     result = run_pipeline(tmp_path / "o" / "nb")
@@ -140,9 +143,20 @@ def test_prints_of_parallel_steps_are_kept_apart(make_notebook, tmp_path, tracki
     for side in ("left", "right"):
         run_id = result.outcomes[side].run_id
         text = client.download_artifacts(run_id, names.ARTIFACT_STDOUT, str(tmp_path / side))
-        lines = open(text).read().split("\n")
+        lines = Path(text).read_text().split("\n")
         assert lines[:20] == [f"{side} {i}" for i in range(20)]
     stderr = client.download_artifacts(result.outcomes["both"].run_id, names.ARTIFACT_STDERR, str(tmp_path / "b"))
-    assert open(stderr).read() == "oops\n"
+    assert Path(stderr).read_text() == "oops\n"
+    stdout = client.download_artifacts(result.outcomes["both"].run_id, names.ARTIFACT_STDOUT, str(tmp_path / "b"))
+    assert Path(stdout).read_text() == "3\n"  # display() works outside Jupyter
     captured = capsys.readouterr()
     assert "[left] left 19" in captured.err and "left 0" not in captured.out
+
+
+def test_unpassable_value_fails_with_its_name(make_notebook, tmp_path, tracking_uri):
+    path = make_notebook(["%%track --name make\nimport threading\nlock = threading.Lock()\nkeep = threading.Lock()",
+                          "%%track --name use\nwith lock:\n    n = 1"])
+    report = export_notebook(path, out=tmp_path / "o", observe=False)
+    assert any("'lock'" in f.message for f in report.warnings)  # warned at export time
+    with pytest.raises(StepFailed, match=r"'lock' \(_thread\.lock\) cannot be passed to the next step"):
+        run_pipeline(tmp_path / "o" / "nb")

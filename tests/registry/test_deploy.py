@@ -7,7 +7,6 @@ import signal
 import socket
 import time
 
-import numpy as np
 import pytest
 import requests
 from IPython.core.error import UsageError

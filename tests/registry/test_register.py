@@ -52,8 +52,9 @@ def test_register_logs_serves_and_links_a_tracked_model(trained, capsys):
 
     info = get_model_info("models:/churn/1")
     assert [c.name for c in info.signature.inputs.inputs] == ["a", "b"]
-    import sklearn
     from pathlib import Path
+
+    import sklearn
 
     requirements = Path(mlflow.pyfunc.get_model_dependencies("models:/churn/1")).read_text()
     assert f"scikit-learn=={sklearn.__version__}" in requirements
@@ -86,15 +87,15 @@ def test_failed_gate_registers_nothing_and_says_which_value(trained):
         [e.experiment_id for e in client().search_experiments()]))
 
 
-@pytest.mark.parametrize("gate, message", [
-    ("metrics.accuracy >=", "does not parse"),
-    ("__import__('os').system('true')", "is not allowed"),
-    ("metrics.accuracy.real > 1", "is not allowed"),
-    ("0.9", "compares nothing"),
-])
-def test_gate_expressions_that_are_not_allowed(trained, gate, message):
-    with pytest.raises(UsageError, match=message):
-        trained.run_line_magic("register", f'model --name churn --require "{gate}"')
+def test_gate_expressions_that_are_not_allowed(trained):
+    for gate, message in [
+        ("metrics.accuracy >=", "does not parse"),
+        ("__import__('os').system('true')", "is not allowed"),
+        ("metrics.accuracy.real > 1", "is not allowed"),
+        ("0.9", "compares nothing"),
+    ]:
+        with pytest.raises(UsageError, match=message):
+            trained.run_line_magic("register", f'model --name churn --require "{gate}"')
     assert client().search_registered_models() == []
 
 
@@ -150,3 +151,43 @@ def test_python_api_registers_from_a_script(mlops_root):
     assert reg.version == "1" and reg.model_uri == "models:/summer/1"
     assert json.loads(json.dumps(reg.to_dict()))["aliases"] == ["prod"]
     assert dict(MlflowClient(resolve().tracking_uri).get_registered_model("summer").aliases) == {"prod": 1}
+
+
+def test_a_failure_half_way_undoes_everything(mlops_root, monkeypatch):
+    """Aliases are the last step: when setting one fails, the version, the new registered
+    model and the logged model are deleted again."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from sklearn.linear_model import LinearRegression
+
+    from jupyter_mlops.core.registry import register_model
+
+    X = np.arange(20.0).reshape(10, 2)
+    model = LinearRegression().fit(X, X.sum(axis=1))
+
+    def refuse(*args, **kwargs):
+        raise MlflowException("the registry went away")
+
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", refuse)
+    with pytest.raises(MlflowException, match="went away"):
+        register_model(model, "summer", aliases=["prod"], input_example=X[:2])
+    assert client().search_registered_models() == []
+    experiments = [e.experiment_id for e in client().search_experiments()]
+    assert client().search_logged_models(experiments, max_results=10) == []
+
+
+def test_models_as_json_for_the_server(trained):
+    from jupyter_mlops.core.config import resolve
+    from jupyter_mlops.core.models import ModelNotFound, list_models, model_detail
+
+    trained.run_line_magic("register", "model --name churn --alias champion")
+    uri = resolve().tracking_uri
+    listed = list_models(uri, name_contains="CHU")
+    assert [m["name"] for m in listed["models"]] == ["churn"] and listed["models"][0]["aliases"] == {"champion": "1"}
+    detail = json.loads(json.dumps(model_detail(uri, "churn")))
+    [version] = detail["versions"]
+    assert version["aliases"] == ["champion"] and version["run_id"] == producing_run_id(trained)
+    assert version["lineage"]["variable"] == "model" and version["lineage"]["datasets"]
+    assert version["model_id"].startswith("m-") and version["deployments"] == []
+    with pytest.raises(ModelNotFound):
+        model_detail(uri, "nosuch")

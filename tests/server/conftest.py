@@ -36,6 +36,37 @@ def isolated_environment(monkeypatch):
     yield
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory):
+    """An embedded store created (migrated) once; each test's root gets a copy, so no
+    test waits for MLflow's schema migrations."""
+    import sqlite3
+
+    from jupyter_mlops.core import store
+    from jupyter_mlops.core.config import STATE_DIR_NAME, Settings, embedded_uri
+
+    root = tmp_path_factory.mktemp("store-template")
+    state = root / STATE_DIR_NAME
+    settings = Settings(embedded_uri(state), root, state, "", True)
+    store.prepare(settings)
+    db = state / "mlflow.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
+
+
+@pytest.fixture
+def jp_root_dir(tmp_path, store_template):
+    import shutil
+
+    from jupyter_mlops.core.config import STATE_DIR_NAME
+
+    root = tmp_path / "root_dir"
+    (root / STATE_DIR_NAME).mkdir(parents=True)
+    shutil.copy(store_template, root / STATE_DIR_NAME / "mlflow.db")
+    return root
+
+
 @pytest.fixture
 def jp_server_config():
     return {
@@ -65,7 +96,9 @@ def api(jp_fetch):
     """GET an API path; returns (status, json body) without raising on 4xx/5xx."""
 
     async def get(endpoint: str, /, **params):
-        response = await jp_fetch("jupyter-mlops", "api", *endpoint.split("/"), params=params, raise_error=False)
+        response = await jp_fetch(
+            "jupyter-mlops", "api", *endpoint.split("/"), params=params, raise_error=False, request_timeout=120
+        )
         return response.code, json.loads(response.body or b"null")
 
     return get

@@ -24,7 +24,7 @@ def test_every_route_is_covered():
 @pytest.mark.parametrize("path", ROUTE_PATHS)
 async def test_get_without_token_is_refused(jp_fetch, path):
     with pytest.raises(HTTPClientError) as refused:
-        await jp_fetch("jupyter-mlops", "api", *path.split("/"), headers={"Authorization": ""})
+        await jp_fetch("jupyter-mlops", "api", *path.split("/"), headers={"Authorization": ""}, request_timeout=120)
     assert refused.value.code == 403
 
 
@@ -33,7 +33,7 @@ async def test_post_without_xsrf_or_auth_is_refused(jp_fetch, path):
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch(
             "jupyter-mlops", "api", *path.split("/"), method="POST", body="{}",
-            headers={"Authorization": "", "Cookie": "_xsrf=abc"},
+            headers={"Authorization": "", "Cookie": "_xsrf=abc"}, request_timeout=120,
         )
     assert refused.value.code == 403
 
@@ -55,5 +55,5 @@ async def test_registered_routes_match_the_table(jp_serverapp):
 
 
 async def test_with_token_routes_answer_json(jp_fetch):
-    response = await jp_fetch("jupyter-mlops", "api", "settings")
+    response = await jp_fetch("jupyter-mlops", "api", "settings", request_timeout=120)
     assert response.code == 200 and response.headers["Content-Type"].startswith("application/json")

@@ -37,3 +37,5 @@ def test_ten_thousand_runs_scroll_virtualised(lab_ui, lab, seeder):
     # Sorting is done by the server: ascending start time shows the oldest run first.
     sidebar.locator('[role="columnheader"]', has_text="Started").click()
     expect(rows.first).to_contain_text("seeded-00000", timeout=15_000)
+    lab["artifacts"].mkdir(exist_ok=True)
+    sidebar.screenshot(path=str(lab["artifacts"] / "sidebar-10000-runs.png"))

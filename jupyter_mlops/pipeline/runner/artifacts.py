@@ -51,7 +51,7 @@ def save(obj: Any, folder: Path, name: str) -> dict:
         np.save(path, obj, allow_pickle=False)
     else:
         fmt, path = _pickle(obj, folder, name)
-    info = describe(obj)
+    info = _describe(obj)
     return {
         "name": name,
         "file": path.name,
@@ -60,6 +60,15 @@ def save(obj: Any, folder: Path, name: str) -> dict:
         "kind": print_.kind if print_ else info["kind"],
         "shape": list(print_.shape) if print_ else info["shape"],
     }
+
+
+def _describe(obj: Any) -> dict:
+    # describe() calls len(), which some objects raise anything from (an unfitted
+    # sklearn ensemble raises AttributeError): the kind alone is enough then.
+    try:
+        return describe(obj)
+    except Exception:  # noqa: BLE001 - any failure of the object's own __len__
+        return {"kind": f"{type(obj).__module__}.{type(obj).__qualname__}", "shape": None}
 
 
 def _parquet_safe(frame) -> bool:
@@ -76,27 +85,34 @@ def _parquet_safe(frame) -> bool:
 
 
 def _pickle(obj: Any, folder: Path, name: str) -> tuple[str, Path]:
-    import joblib
-
-    path = folder / f"{name}.joblib"
+    """joblib (compact for models holding arrays); cloudpickle for what joblib's pickler
+    refuses (lambdas, local classes) or when joblib is not installed."""
+    first: Exception | None = None
     try:
-        joblib.dump(obj, path)
-        return "joblib", path
-    except (pickle.PicklingError, TypeError, AttributeError) as first:
-        path.unlink(missing_ok=True)
-        import cloudpickle
-
-        path = folder / f"{name}.pkl"
+        import joblib
+    except ImportError as exc:
+        first = exc
+    else:
+        path = folder / f"{name}.joblib"
         try:
-            with open(path, "wb") as handle:
-                cloudpickle.dump(obj, handle)
-            return "cloudpickle", path
-        except Exception as exc:
+            joblib.dump(obj, path)
+            return "joblib", path
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            first = exc
             path.unlink(missing_ok=True)
-            raise NotPassable(
-                f"'{name}' ({type(obj).__module__}.{type(obj).__qualname__}) cannot be passed to "
-                f"the next step: {first}. Recreate it in the step that uses it instead."
-            ) from exc
+    import cloudpickle
+
+    path = folder / f"{name}.pkl"
+    try:
+        with open(path, "wb") as handle:
+            cloudpickle.dump(obj, handle)
+        return "cloudpickle", path
+    except Exception as exc:
+        path.unlink(missing_ok=True)
+        raise NotPassable(
+            f"'{name}' ({type(obj).__module__}.{type(obj).__qualname__}) cannot be passed to "
+            f"the next step: {first or exc}. Recreate it in the step that uses it instead."
+        ) from exc
 
 
 def load(path: Path, fmt: str) -> Any:

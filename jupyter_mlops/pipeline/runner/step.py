@@ -65,7 +65,8 @@ def cache_key(spec: PipelineSpec, step: StepSpec, params: dict, input_digests: d
 
 def execute(spec: PipelineSpec, step: StepSpec, inputs: dict[str, Any], params: dict) -> dict:
     """Run the step's code; returns its namespace."""
-    namespace: dict[str, Any] = {"__name__": f"{spec.name}.steps.{step.name}", "__builtins__": __builtins__}
+    namespace: dict[str, Any] = {"__name__": f"{spec.name}.steps.{step.name}", "__builtins__": __builtins__,
+                                 "display": _display}
     shared = spec.shared_source()
     if shared:
         exec(compile(shared, str(spec.folder / spec.shared_file), "exec"), namespace)  # noqa: S102
@@ -151,6 +152,12 @@ def record_cache_hit(client, spec: PipelineSpec, step: StepSpec, experiment_id: 
     outputs = {r["name"]: {**r, "run_id": cached_run.info.run_id}
                for r in json.loads(cached_run.data.tags.get(names.DATA_OUTPUTS, "[]"))}
     return Outcome(step.name, run.info.run_id, True, outputs, {}, metrics, time.perf_counter() - started)
+
+
+def _display(*objects, **_options) -> None:
+    """Jupyter's display() outside Jupyter: print what a notebook would have shown."""
+    for obj in objects:
+        print(obj)
 
 
 def _execute_captured(client, run_id: str, spec, step: StepSpec, inputs: dict, params: dict) -> dict:

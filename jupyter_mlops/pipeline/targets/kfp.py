@@ -91,7 +91,7 @@ def component_source(plan: Plan, step: Step, shared: str, code: str) -> str:
              f"    shared_code = {shared!r}",
              f"    step_code = {code!r}",
              f"    params = {{{', '.join(f'{k!r}: {k}' for k in step.params)}}}",
-             "    namespace = {'__name__': '__step__'}",
+             "    namespace = {'__name__': '__step__', 'display': lambda *objects, **_: print(*objects)}",
              "    exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
              "    namespace.update({" + ", ".join(f"{n!r}: _load(in_{n})" for n in sorted(step.inputs)) + "})",
              "    namespace.update(params)",
