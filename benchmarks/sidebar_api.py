@@ -1,9 +1,11 @@
 """Benchmark: the sidebar's first page of runs (GET /jupyter-mlops/api/runs, 50 rows)
 against MLflow's own ``MlflowClient.search_runs`` for the same page on the same store.
 
-    python benchmarks/sidebar_api.py [--runs 10000] [--repeat 60]
+    python benchmarks/sidebar_api.py [--runs 10000] [--repeat 150]
+    python benchmarks/sidebar_api.py --runs 100000 --postgres postgresql://postgres@127.0.0.1:5432
 
-Seeds an embedded SQLite store (under a temporary Jupyter root) with one experiment of
+Seeds an embedded SQLite store (under a temporary Jupyter root; or a new PostgreSQL
+database, dropped afterwards) with one experiment of
 N runs shaped like %%track runs (3 params, 2 metrics, our tags), starts a real Jupyter
 server with the extension on it, then times both calls in this one run and prints
 p50/p95 for each and the ratio.  Targets: p95 under 150 ms, ours at most 1.2x MLflow's.
@@ -30,38 +32,68 @@ PAGE = 50
 ORDER = "attributes.start_time DESC"
 
 
-def seed(settings, count: int) -> str:
-    """Insert N runs in one transaction through MLflow's own SQL models (fast seeding)."""
+def seed(client, experiment_id: str, artifact_root: str, count: int) -> None:
+    """Insert N runs through MLflow's own SQL models, in bulk (seeding is not what we time)."""
     from mlflow.store.tracking.dbmodels import models as m
 
-    from jupyter_mlops.core import names, store
+    from jupyter_mlops.core import names
 
-    store.prepare(settings)
-    client = store.client(settings.tracking_uri)
-    experiment_id = store.experiment_id(client, "bench/train.ipynb")
     sql = client._tracking_client.store
     now = int(time.time() * 1000) - count * 1000
-    with sql.ManagedSessionMaker(read_only=False) as session:
-        for i in range(count):
-            run_id = uuid.uuid4().hex
-            start = now + i * 1000
-            session.add(m.SqlRun(
-                run_uuid=run_id, name=f"train [{i}]", source_type="NOTEBOOK", source_name="bench/train.ipynb",
-                entry_point_name="", user_id="bench", status="FINISHED", start_time=start, end_time=start + 500,
-                source_version="", lifecycle_stage="active", artifact_uri=f"{settings.artifact_root}/{run_id}",
-                experiment_id=int(experiment_id),
-            ))
-            for key, value in (("lr", str(0.001 * (i % 10))), ("depth", str(i % 7)), ("model", "rf")):
-                session.add(m.SqlParam(key=key, value=value, run_uuid=run_id))
+    for chunk in range(0, count, 5000):
+        runs, params, metrics, latest, tags = [], [], [], [], []
+        for i in range(chunk, min(count, chunk + 5000)):
+            run_id, start = uuid.uuid4().hex, now + i * 1000
+            runs.append(dict(run_uuid=run_id, name=f"train [{i}]", source_type="NOTEBOOK",
+                             source_name="bench/train.ipynb", entry_point_name="", user_id="bench",
+                             status="FINISHED", start_time=start, end_time=start + 500, source_version="",
+                             lifecycle_stage="active", artifact_uri=f"{artifact_root}/{run_id}",
+                             experiment_id=int(experiment_id)))
+            params += [dict(key=k, value=v, run_uuid=run_id)
+                       for k, v in (("lr", str(0.001 * (i % 10))), ("depth", str(i % 7)), ("model", "rf"))]
             for key, value in (("accuracy", (i % 100) / 100), ("loss", 1 / (i + 1))):
-                session.add(m.SqlMetric(key=key, value=value, timestamp=start, step=0, is_nan=False, run_uuid=run_id))
-                session.add(m.SqlLatestMetric(key=key, value=value, timestamp=start, step=0, is_nan=False, run_uuid=run_id))
-            for key, value in ((names.NOTEBOOK, "bench/train.ipynb"), (names.CELL_ID, f"cell-{i % 20}"),
-                               (names.KIND, "cell"), (names.RUN_NAME, f"train [{i}]")):
-                session.add(m.SqlTag(key=key, value=value, run_uuid=run_id))
-            if i % 2000 == 1999:
-                session.flush()
-    return experiment_id
+                row = dict(key=key, value=value, timestamp=start, step=0, is_nan=False, run_uuid=run_id)
+                metrics.append(row)
+                latest.append(dict(row))
+            tags += [dict(key=k, value=v, run_uuid=run_id)
+                     for k, v in ((names.NOTEBOOK, "bench/train.ipynb"), (names.CELL_ID, f"cell-{i % 20}"),
+                                  (names.KIND, "cell"), (names.RUN_NAME, f"train [{i}]"))]
+        with sql.ManagedSessionMaker(read_only=False) as session:
+            for model, rows in ((m.SqlRun, runs), (m.SqlParam, params), (m.SqlMetric, metrics),
+                                (m.SqlLatestMetric, latest), (m.SqlTag, tags)):
+                session.bulk_insert_mappings(model, rows)
+
+
+def sqlite_store(root: Path):
+    """The embedded store under a temporary Jupyter root, as the extension resolves it."""
+    from jupyter_mlops.core import store
+    from jupyter_mlops.core.config import resolve
+
+    settings = resolve(root=root)
+    store.prepare(settings)
+    return settings.tracking_uri, {}, lambda: None
+
+
+def postgres_store(admin_url: str):
+    """A fresh PostgreSQL database (dropped afterwards) holding the tracking store."""
+    import psycopg2
+
+    name = f"mlops_bench_{uuid.uuid4().hex[:8]}"
+
+    def admin(statement: str) -> None:
+        conn = psycopg2.connect(f"{admin_url}/postgres")
+        try:
+            conn.autocommit = True
+            conn.cursor().execute(statement)
+        finally:
+            conn.close()
+
+    admin(f'CREATE DATABASE "{name}"')
+    uri = f"{admin_url.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    SqlAlchemyStore(uri, tempfile.mkdtemp(prefix="jupyter-mlops-bench-artifacts-")).engine.dispose()
+    return uri, {"MLFLOW_TRACKING_URI": uri}, lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -70,8 +102,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(root: Path, port: int, token: str) -> subprocess.Popen:
+def start_server(root: Path, port: int, token: str, extra_env: dict) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "JUPYTER_MLOPS_", "_MLFLOW"))}
+    env.update(extra_env)
     command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}",
                "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--ServerApp.jpserver_extensions={'jupyter_mlops': True}", "--log-level=WARN"]
@@ -106,23 +139,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=150)
+    parser.add_argument("--postgres", metavar="URL", help="seed a new database on this PostgreSQL server "
+                        "(e.g. postgresql://postgres@127.0.0.1:5432) instead of the embedded SQLite store")
     args = parser.parse_args()
-
-    from jupyter_mlops.core import store
-    from jupyter_mlops.core.config import resolve
 
     root = Path(tempfile.mkdtemp(prefix="jupyter-mlops-bench-"))
     for key in [k for k in os.environ if k.startswith(("MLFLOW_TRACKING", "JUPYTER_MLOPS_"))]:
         del os.environ[key]
-    settings = resolve(root=root)
+    uri, server_env, cleanup = postgres_store(args.postgres) if args.postgres else sqlite_store(root)
+    try:
+        run_benchmark(args, root, uri, server_env)
+    finally:
+        cleanup()
+
+
+def run_benchmark(args, root: Path, uri: str, server_env: dict) -> None:
+    from jupyter_mlops.core import store
+    from jupyter_mlops.core.config import hide_credentials
+
+    client = store.client(uri)
+    experiment_id = store.experiment_id(client, "bench/train.ipynb")
     began = time.perf_counter()
-    experiment_id = seed(settings, args.runs)
-    print(f"seeded {args.runs} runs in {time.perf_counter() - began:.1f} s into {settings.display_uri}")
+    seed(client, experiment_id, str(root / "artifacts"), args.runs)
+    kind = "PostgreSQL" if server_env else "SQLite"
+    print(f"seeded {args.runs} runs in {time.perf_counter() - began:.1f} s into {hide_credentials(uri)}")
     gc.collect()
     gc.freeze()  # the seeding garbage must not slow MLflow's side of the comparison
 
     port, token = free_port(), secrets.token_hex(16)
-    server = start_server(root, port, token)
+    server = start_server(root, port, token, server_env)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         deadline = time.monotonic() + 60
@@ -136,7 +181,6 @@ def main() -> None:
                 conn.close()
                 time.sleep(0.3)
         query = f"/jupyter-mlops/api/runs?experiment_id={experiment_id}&page_size={PAGE}&order_by=attributes.start_time+DESC"
-        client = store.client(settings.tracking_uri)
 
         ours_page = get(conn, query, token)
         theirs_page = client.search_runs([experiment_id], max_results=PAGE, order_by=[ORDER])
@@ -156,7 +200,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
 
-    print(f"first page of {PAGE} runs out of {args.runs} (SQLite, same store, {len(ours)} samples each):")
+    print(f"first page of {PAGE} runs out of {args.runs} ({kind}, same store, {len(ours)} samples each):")
     print(f"  GET /jupyter-mlops/api/runs (HTTP, JSON)   p50 {statistics.median(ours):7.1f} ms   p95 {p95(ours):7.1f} ms")
     print(f"  MlflowClient.search_runs (in process)      p50 {statistics.median(theirs):7.1f} ms   p95 {p95(theirs):7.1f} ms")
     print(f"  ratio ours/MLflow                          p50 {statistics.median(ours) / statistics.median(theirs):7.2f} x   "

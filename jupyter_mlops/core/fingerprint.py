@@ -81,17 +81,18 @@ def fingerprint(obj: Any) -> Fingerprint | None:
 
 
 def describe(obj: Any) -> dict[str, Any]:
-    """Type and shape of any object, for what cannot be fingerprinted."""
-    shape = getattr(obj, "shape", None)
+    """Type and shape of any object, for what cannot be fingerprinted.  Never raises:
+    objects answer ``shape``/``len`` in surprising ways (an unfitted estimator raises
+    AttributeError from ``__len__``)."""
+    shape = None
     try:
-        shape = [int(n) for n in shape] if shape is not None else None
-    except (TypeError, ValueError):
-        shape = None
-    if shape is None and hasattr(obj, "__len__"):
-        try:
+        raw = getattr(obj, "shape", None)
+        if raw is not None:
+            shape = [int(n) for n in raw]
+        elif hasattr(obj, "__len__"):
             shape = [len(obj)]
-        except TypeError:
-            shape = None
+    except Exception:  # noqa: BLE001 - any failure only means: no known shape
+        shape = None
     return {"kind": f"{type(obj).__module__}.{type(obj).__qualname__}", "shape": shape}
 
 

@@ -41,6 +41,18 @@ DATASET_ROLE = "mlops.data.role"  # on a dataset input: "input" or "output"
 DURATION = "mlops.duration_ms"
 DEPLOYMENT_PREFIX = "mlops.deployment."  # on model versions (the deploy issue)
 
+# Pipelines exported from notebooks (jupyter_mlops/pipeline/runner).
+KIND_PIPELINE = "pipeline"
+KIND_PIPELINE_STEP = "pipeline.step"
+PIPELINE_NAME = "mlops.pipeline.name"
+PIPELINE_STEP = "mlops.pipeline.step"
+PIPELINE_CACHE_KEY = "mlops.pipeline.cache_key"
+PIPELINE_CACHE_HIT = "mlops.pipeline.cache_hit"
+PIPELINE_CACHED_FROM = "mlops.pipeline.cached_from"
+PIPELINE_SOURCE_RUN = "mlops.pipeline.source_run"  # the notebook's tracked run of the step's cell
+PIPELINE_CODE_HASH = "mlops.pipeline.code_hash"
+PARENT_RUN = "mlflow.parentRunId"
+
 # Experiment that holds one run per distinct environment (content-addressed).
 ENVIRONMENTS_EXPERIMENT = ".mlops-environments"
 DEFAULT_EXPERIMENT = "Default"

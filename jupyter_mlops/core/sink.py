@@ -101,7 +101,7 @@ class Sink:
         if params:
             self._log_params(client, run_id, params)
         if payload.get("datasets"):
-            self._log_datasets(client, run_id, payload["datasets"])
+            log_datasets(client, run_id, payload["datasets"])
         if blobs:
             self._log_blobs(client, run_id, blobs)
         end = payload.get("end")
@@ -125,32 +125,6 @@ class Sink:
                         client.log_batch(run_id, params=[param])
                     except MlflowException:
                         client.set_tag(run_id, names.WARNING, f"param {param.key!r} kept the value the cell logged")
-
-    @staticmethod
-    def _log_datasets(client, run_id: str, datasets: list[dict]) -> None:
-        from mlflow.entities import Dataset, DatasetInput, InputTag
-
-        inputs = []
-        for item in datasets:
-            if item.get("kind") == "numpy.ndarray":
-                shape = item.get("shape") or []
-                spec = [{"type": "tensor", "tensor-spec": {"dtype": (item.get("columns") or [["", "float64"]])[0][1],
-                                                          "shape": [-1, *shape[1:]]}}]
-                schema = {"mlflow_tensorspec": {"features": json.dumps(spec), "targets": None}}
-                profile = {"features_shape": shape, "features_nbytes": item.get("nbytes")}
-            else:
-                schema = {"mlflow_colspec": [
-                    {"type": _COLSPEC_TYPES.get(dtype, "datetime" if dtype.startswith("datetime") else "string"),
-                     "name": name, "required": True} for name, dtype in item.get("columns", [])]}
-                shape = item.get("shape") or [0, 0]
-                profile = {"num_rows": shape[0], "num_elements": shape[0] * (shape[1] if len(shape) > 1 else 1)}
-            source = {"tags": {names.SOURCE_NAME: item.get("source", ""), "mlops.variable": item["name"]}}
-            dataset = Dataset(item["name"], item["digest"], "code", json.dumps(source),
-                              json.dumps(schema), json.dumps(profile))
-            role = item.get("role", "input")
-            inputs.append(DatasetInput(dataset, tags=[InputTag(names.DATASET_CONTEXT, role),
-                                                      InputTag(names.DATASET_ROLE, role)]))
-        client.log_inputs(run_id, datasets=inputs)
 
     @staticmethod
     def _log_blobs(client, run_id: str, blobs: dict[str, bytes]) -> None:
@@ -183,6 +157,34 @@ class Sink:
                 return tags
         tags[names.ENV_RUN_ID] = self._environments[cache_key]
         return tags
+
+
+def log_datasets(client, run_id: str, datasets: list[dict]) -> None:
+    """Log dataset records (see capture.data_records) as MLflow dataset inputs whose
+    digest is our full-content fingerprint; ``role`` becomes the dataset context."""
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    inputs = []
+    for item in datasets:
+        if item.get("kind") == "numpy.ndarray":
+            shape = item.get("shape") or []
+            spec = [{"type": "tensor", "tensor-spec": {"dtype": (item.get("columns") or [["", "float64"]])[0][1],
+                                                      "shape": [-1, *shape[1:]]}}]
+            schema = {"mlflow_tensorspec": {"features": json.dumps(spec), "targets": None}}
+            profile = {"features_shape": shape, "features_nbytes": item.get("nbytes")}
+        else:
+            schema = {"mlflow_colspec": [
+                {"type": _COLSPEC_TYPES.get(dtype, "datetime" if dtype.startswith("datetime") else "string"),
+                 "name": name, "required": True} for name, dtype in item.get("columns", [])]}
+            shape = item.get("shape") or [0, 0]
+            profile = {"num_rows": shape[0], "num_elements": shape[0] * (shape[1] if len(shape) > 1 else 1)}
+        source = {"tags": {names.SOURCE_NAME: item.get("source", ""), "mlops.variable": item["name"]}}
+        dataset = Dataset(item["name"], item["digest"], "code", json.dumps(source),
+                          json.dumps(schema), json.dumps(profile))
+        role = item.get("role", "input")
+        inputs.append(DatasetInput(dataset, tags=[InputTag(names.DATASET_CONTEXT, role),
+                                                  InputTag(names.DATASET_ROLE, role)]))
+    client.log_inputs(run_id, datasets=inputs)
 
 
 def merge(payloads: list[dict]) -> dict:

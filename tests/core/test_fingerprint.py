@@ -63,3 +63,12 @@ def test_arrays_and_series():
 def test_objects_without_a_byte_form_give_none():
     assert fingerprint(pd.Series([[1], [2, 3]])) is None
     assert fingerprint({"not": "data"}) is None
+
+
+def test_describe_never_raises():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from jupyter_mlops.core.fingerprint import describe
+
+    assert describe(RandomForestClassifier())["shape"] is None  # __len__ raises AttributeError
+    assert describe([1, 2, 3]) == {"kind": "builtins.list", "shape": [3]}

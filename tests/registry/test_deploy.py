@@ -54,6 +54,12 @@ def test_deploy_serves_rolls_out_and_reports_a_dead_server_stopped(trained, serv
     assert (row.status, row.version, row.endpoint) == ("healthy", "2", f"http://127.0.0.1:{port}")
     assert predict_over_http(row.endpoint, X) == ip.user_ns["model"].predict(X).tolist()
     assert "mlops.deployments" not in client().get_model_version("churn", "1").tags
+    from jupyter_mlops.core.lineage import lineage_graph
+
+    graph = lineage_graph(client(), model="churn")
+    [served] = [n for n in graph["nodes"] if n["kind"] == "deployment"]
+    assert served["version"] == "2" and served["status"] == "running"
+    assert {"source": "alias:churn@champion", "target": served["id"], "kind": "serves"} in graph["edges"]
 
     # the server dies: shown stopped, not healthy; %undeploy removes the record
     os.killpg(int(row.pid), signal.SIGKILL)

@@ -22,16 +22,17 @@ from jupyter_mlops.core import names
 from . import artifacts, output
 from .spec import PipelineSpec, StepSpec
 
-KIND_STEP = "pipeline.step"
-KIND_PIPELINE = "pipeline"
-TAG_PIPELINE = "mlops.pipeline.name"
-TAG_STEP = "mlops.pipeline.step"
-TAG_CACHE_KEY = "mlops.pipeline.cache_key"
-TAG_CACHE_HIT = "mlops.pipeline.cache_hit"
-TAG_CACHED_FROM = "mlops.pipeline.cached_from"
-TAG_SOURCE_RUN = "mlops.pipeline.source_run"  # the notebook's tracked run of this cell
-TAG_CODE_HASH = "mlops.pipeline.code_hash"
-PARENT_RUN = "mlflow.parentRunId"
+# The tag contract lives in core/names.py; short local names for this module.
+KIND_STEP = names.KIND_PIPELINE_STEP
+KIND_PIPELINE = names.KIND_PIPELINE
+TAG_PIPELINE = names.PIPELINE_NAME
+TAG_STEP = names.PIPELINE_STEP
+TAG_CACHE_KEY = names.PIPELINE_CACHE_KEY
+TAG_CACHE_HIT = names.PIPELINE_CACHE_HIT
+TAG_CACHED_FROM = names.PIPELINE_CACHED_FROM
+TAG_SOURCE_RUN = names.PIPELINE_SOURCE_RUN
+TAG_CODE_HASH = names.PIPELINE_CODE_HASH
+PARENT_RUN = names.PARENT_RUN
 OUTPUTS_DIR = "outputs"
 
 
@@ -178,13 +179,13 @@ def _log_datasets(client, run_id: str, spec: PipelineSpec, inputs: dict, namespa
     """DataFrames and arrays as MLflow dataset inputs, as %%track logs them, so MLflow's
     own dataset search and the lineage index find the pipeline's runs."""
     from jupyter_mlops.core.capture import data_records
-    from jupyter_mlops.core.sink import Sink
+    from jupyter_mlops.core.sink import log_datasets
 
     records = data_records(inputs, inputs, "input", spec.notebook)
     records += data_records(namespace, written, "output", spec.notebook)
     records = [r for r in records if r.get("digest")]
     if records:
-        Sink._log_datasets(client, run_id, records)
+        log_datasets(client, run_id, records)
 
 
 def _save_results(namespace: dict, step: StepSpec, folder: Path, run_id: str, client) -> list[dict]:
