@@ -13,7 +13,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from .defuse import BUILTINS, DefUse, analyse, global_reads
+from ..core.defuse import BUILTINS, DefUse, analyse, global_reads
 from .errors import ExportError
 from .notebook import Cell
 from .source import Track, cell_code

@@ -16,7 +16,7 @@ def test_reads_writes_and_params():
     )
     assert code.reads == {"df", "df2", "total", "scale", "offset", "vals", "k", "old", "compute"}
     assert code.writes >= {"np", "lr", "layers", "x", "df2", "total", "f", "g", "ys", "old", "name"}
-    assert code.mutates == {"x", "df2"}
+    assert code.mutates == {"df2"}  # x is a new object bound in this cell, not an earlier one changed
     assert code.params == {"lr": 0.1, "layers": [64, 32]}
 
 
