@@ -150,12 +150,14 @@ def deploy(ref: str, *, tracking_uri: str | None = None, port: int | None = None
     version, alias = resolve_version(client, ref)
     name = version.name
     ref_text = f"{name}@{alias}" if alias else f"{name}/{version.version}"
-    current = deployments(client, check_health=False, name=name)
-    replaced = next((d for d in current if d.ref == ref_text and d.machine == socket.gethostname()), None)
+    here = socket.gethostname()
+    everywhere = deployments(client, check_health=False)
+    replaced = next((d for d in everywhere if d.ref == ref_text and d.machine == here), None)
     if port is not None:
         if not 0 < port < 65536:
             raise DeployError(f"--port {port} is not a TCP port (1-65535).")
-        on_port = next((d for d in current if d.port == port and d.machine == socket.gethostname()), None)
+        on_port = next((d for d in everywhere if d.port == port and d.machine == here
+                        and serving.alive(d.pid, d.port)), None)
         if on_port is not None and on_port.ref == ref_text:
             replaced = on_port
         elif serving.port_in_use(port):
@@ -166,8 +168,8 @@ def deploy(ref: str, *, tracking_uri: str | None = None, port: int | None = None
         port = replaced.port if replaced else serving.free_port()
     if replaced is not None:
         _stop(client, replaced)
-    for stale in current:  # a dead server's record on this port would show the new one's health
-        if stale is not replaced and stale.port == port and stale.machine == socket.gethostname() \
+    for stale in everywhere:  # a dead server's record on this port would show the new one's health
+        if stale is not replaced and stale.port == port and stale.machine == here \
                 and not serving.alive(stale.pid, stale.port):
             _stop(client, stale)
     try:

@@ -21,7 +21,8 @@ returns plain JSON::
        {"id": "alias:churn@champion", "kind": "alias", "label": "@champion", "name": "churn",
         "alias": "champion", "version": "3"},
        {"id": "deployment:churn:5001", "kind": "deployment", "label": "http://127.0.0.1:5001",
-        ... every field of a deploy.list_deployments() item ...}],
+        ... every field of a deploy.list_deployments() item; without check_health, "status"
+        is "running" or "stopped" from the process alone (no HTTP) ...}],
      "edges": [{"source": "<node id>", "target": "<node id>", "kind": "input" | "output" | "feeds" |
                 "logged" | "registered" | "version_of" | "alias" | "serves", "digest": "..." (feeds only)}]}
 
@@ -32,6 +33,9 @@ read what it wrote (in the experiments already indexed).  Runs come from
 """
 
 from __future__ import annotations
+
+import threading
+import time
 
 from . import names, store
 from .lineage_index import ExperimentIndex, RunSummary, experiment_index, summarize
@@ -49,12 +53,24 @@ def lineage_graph(client, run_id: str | None = None, model: str | None = None, *
     if bool(run_id) == bool(model):
         raise LineageError("Give either a run id or a model (NAME, NAME@ALIAS or NAME/VERSION).")
     graph = _Graph(client, max_runs)
-    if run_id:
-        graph.from_run(run_id)
-    else:
-        graph.from_model(model)
+    with _building:  # the indexes are shared between threads (the server's handlers)
+        if run_id:
+            graph.from_run(run_id)
+        else:
+            graph.from_model(model)
     graph.add_deployments(check_health)
     return graph.result()
+
+
+_building = threading.RLock()
+# (store, digest) -> when a search across all experiments found no run that wrote it
+_unproduced: dict[tuple[str, str], float] = {}
+UNPRODUCED_TTL = 60.0
+
+
+def _recently_unproduced(uri: str, digest: str) -> bool:
+    checked = _unproduced.get((uri, digest))
+    return checked is not None and time.monotonic() - checked < UNPRODUCED_TTL
 
 
 class _Graph(ModelNodes):
@@ -159,9 +175,13 @@ class _Graph(ModelNodes):
         searched: set[str] = set()
         while frontier:
             missing = {d for s in frontier for d in s.inputs if not self._producer(d, s)} - searched
+            missing = {d for d in missing if not _recently_unproduced(self.client.tracking_uri, d)}
             if missing:
                 searched |= missing
                 self._index_experiments_producing(missing)
+                for digest in missing:  # data read from files: no run wrote it; do not ask every time
+                    if not any(digest in index.producers for index in self.indexes.values()):
+                        _unproduced[(self.client.tracking_uri, digest)] = time.monotonic()
             next_frontier = []
             for summary in frontier:
                 for digest, dataset_name in summary.inputs.items():

@@ -67,7 +67,8 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
     """Log ``obj`` and register it as a new version of ``name``; see the module docstring.
 
     Without ``input_example``, a few rows of the data the producing run read are taken
-    from ``namespace`` (the kernel's variables).  ``experiment`` (a name) holds the LoggedModel when there is no producing run.
+    from ``namespace`` (the kernel's variables).  ``experiment`` (a name) holds the
+    LoggedModel when there is no producing run.
     ``tracking_uri`` defaults to the one jupyter-mlops resolves (config.resolve()).
     Raises :class:`RegistrationError` (bad input, failed gate) before anything is written.
     """
@@ -97,6 +98,8 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
             raise RegistrationError(str(exc)) from None
 
     warnings: list[str] = []
+    if run is not None and run.info.status != "FINISHED":
+        warnings.append(f"the source run {run.info.run_id} is {run.info.status}, not FINISHED.")
     if input_example is None and run is not None and namespace is not None:
         input_example = example_from_namespace(obj, run, namespace)
     signature, example = _signature(obj, input_example, warnings)
@@ -114,7 +117,7 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
                 experiment_id=experiment_id, name=artifact_name, source_run_id=run_id,
                 tags={names.MODEL_FLAVOR: flavor.name}, model_type=flavor.name)
             _log(client, obj, flavor, logged_model.model_id, run_id, artifact_name, signature, example)
-            created_model = _ensure_registered_model(client, name, description)
+            created_model = _ensure_registered_model(client, name)
             version = client.create_model_version(
                 name, source=f"models:/{logged_model.model_id}", run_id=run_id, tags=version_tags,
                 description=description, model_id=logged_model.model_id, await_creation_for=int(await_seconds))
@@ -218,7 +221,7 @@ def _lineage_tags(run, flavor: str, variable: str | None, require: str | None) -
     return tags
 
 
-def _ensure_registered_model(client, name: str, description: str | None):
+def _ensure_registered_model(client, name: str):
     """Create the registered model if needed; returns it when this call created it."""
     from mlflow.exceptions import MlflowException
 
@@ -228,7 +231,7 @@ def _ensure_registered_model(client, name: str, description: str | None):
     except MlflowException as exc:
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             raise
-    return client.create_registered_model(name, description=description)
+    return client.create_registered_model(name)
 
 
 @contextmanager

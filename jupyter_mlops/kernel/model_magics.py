@@ -87,6 +87,8 @@ class ModelMagics(Magics):
             print("  gate passed: " + ", ".join(f"{k} = {v!r}" for k, v in reg.gate.items()))
         for warning in reg.warnings:
             print(f"  note: {warning}")
+        if self.settings.ui_url:
+            print(f"  {self.settings.ui_url}/#/models/{reg.name}/versions/{reg.version}")
 
     def _producing_run(self, variable: str) -> str | None:
         key = self.session.writers.get(variable)
@@ -113,6 +115,7 @@ class ModelMagics(Magics):
         args = _parse(self.deploy, line)
         from ..core.deploy import DeployError, deploy
 
+        print(f"Starting MLflow's model server for {args.model} ...", flush=True)
         try:
             d = deploy(args.model, tracking_uri=self.settings.tracking_uri, port=args.port,
                        state_dir=self.settings.state_dir, timeout=args.timeout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,6 +22,7 @@ from .errors import ApiError, not_found
 from .params import RunQuery
 
 API_VERSION = "1"
+REACHABLE_FOR = 5.0  # seconds a successful reachability check is trusted
 
 
 class MLOpsService:
@@ -29,13 +31,17 @@ class MLOpsService:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jupyter-mlops")
         self._ready = threading.Event()
         self._ready_lock = threading.Lock()
+        self._reachable_at = float("-inf")
 
     # -- plumbing ---------------------------------------------------------------------
     def _ensure_ready(self) -> None:
-        # A TCP connect first: MLflow's own retries would hold a request for minutes.
-        reason = store.unreachable_reason(self.settings.tracking_uri, timeout=1.0)
-        if reason:
-            raise self._unavailable(reason)
+        # A TCP connect first (at most every few seconds): MLflow's own retries would hold
+        # a request for minutes when the tracking server is down.
+        if time.monotonic() - self._reachable_at > REACHABLE_FOR:
+            reason = store.unreachable_reason(self.settings.tracking_uri, timeout=1.0)
+            if reason:
+                raise self._unavailable(reason)
+            self._reachable_at = time.monotonic()
         if self._ready.is_set():
             return
         with self._ready_lock:

@@ -94,3 +94,25 @@ def test_bad_deploy_input_starts_nothing(trained, servers):
             ip.run_line_magic("deploy", f"churn@champion --port {port}")
     assert ip.run_line_magic("deployments", "").empty
     assert "mlops.deployments" not in client().get_model_version("churn", "1").tags
+
+
+def test_a_version_that_cannot_be_served_leaves_the_previous_one_serving(trained, servers, mlops_root):
+    """v2 is a model whose class only this kernel can import: its server dies at start,
+    the error says why, and v1 is serving again on the same port."""
+    ip = trained
+    ip.run_line_magic("register", "model --name churn --alias champion")
+    ip.run_line_magic("deploy", "churn@champion")
+    port = only_deployment(ip).port
+    kernel_only = mlops_root / "kernel_only"
+    kernel_only.mkdir()
+    (kernel_only / "echo_model.py").write_text("class Echo:\n    def predict(self, frame):\n        return frame\n")
+    run(ip, f"import sys\nsys.path.insert(0, {str(kernel_only)!r})\nfrom echo_model import Echo\necho = Echo()")
+    try:
+        ip.run_line_magic("register", "echo --name churn --alias champion --example X")
+        with pytest.raises(UsageError, match=r"(?s)churn@champion \(v2\) could not be served.*"
+                                             r"The previous server \(v1\) is serving again"):
+            ip.run_line_magic("deploy", "churn@champion")
+    finally:
+        run(ip, f"sys.path.remove({str(kernel_only)!r})")
+    row = only_deployment(ip)
+    assert (row.status, row.version, row.port, row.alias_version) == ("healthy", "1", port, "2")

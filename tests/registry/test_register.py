@@ -191,3 +191,18 @@ def test_models_as_json_for_the_server(trained):
     assert version["model_id"].startswith("m-") and version["deployments"] == []
     with pytest.raises(ModelNotFound):
         model_detail(uri, "nosuch")
+
+
+def test_a_model_from_an_untracked_cell_is_registered_without_lineage(ip, capsys):
+    run(ip, "import numpy as np\nfrom sklearn.linear_model import LinearRegression\n"
+            "Xs = np.arange(20.0).reshape(10, 2)\nlone = LinearRegression().fit(Xs, Xs.sum(axis=1))")
+    with pytest.raises(UsageError, match="--require needs a source run"):
+        ip.run_line_magic("register", 'lone --name lone --require "metrics.r2 > 0"')
+    ip.run_line_magic("register", "lone --name lone --example Xs")
+    assert "no tracked run wrote 'lone'" in capsys.readouterr().out
+    mv = version_of("lone")
+    assert not mv.run_id and "mlops.model.source_run" not in mv.tags
+    import mlflow.pyfunc
+
+    assert np.allclose(mlflow.pyfunc.load_model("models:/lone/1").predict(ip.user_ns["Xs"]),
+                       ip.user_ns["lone"].predict(ip.user_ns["Xs"]))
