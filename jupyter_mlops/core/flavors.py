@@ -4,6 +4,7 @@ the ones the model was trained with)."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -83,9 +84,9 @@ def pinned_requirements(flavor: Flavor, obj=None) -> list[str]:
     """``name==version`` for the flavor's packages, the base stack and the top-level
     package the object's class comes from, as installed in this interpreter."""
     packages = list(dict.fromkeys((*_BASE_PACKAGES, *flavor.packages)))
-    if obj is not None:
+    if obj is not None and flavor is _PYFUNC:
         top = (type(obj).__module__ or "").split(".")[0]
-        for dist in metadata.packages_distributions().get(top, []) if top not in ("__main__", "builtins") else []:
+        for dist in _distributions().get(top, []) if top not in ("__main__", "builtins") else []:
             if dist not in packages and dist != "jupyter-mlops":
                 packages.append(dist)
     pins = []
@@ -95,6 +96,12 @@ def pinned_requirements(flavor: Flavor, obj=None) -> list[str]:
         except metadata.PackageNotFoundError:
             continue
     return pins
+
+
+@functools.lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    """Top-level module -> distributions (scans every installed package: ~1 s, so once)."""
+    return metadata.packages_distributions()
 
 
 def python_model_for(obj):

@@ -202,6 +202,9 @@ class _Graph(ModelNodes):
             frontier = next_frontier
 
     def _walk_downstream(self, seed: RunSummary) -> None:
+        # Readers in other experiments (another notebook) of what the seed wrote: one search.
+        if seed.outputs:
+            self._index_experiments_producing(set(seed.outputs))
         frontier, seen = [seed], {seed.run_id}
         while frontier and len(seen) < self.max_runs:
             next_frontier = []
@@ -225,7 +228,7 @@ class _Graph(ModelNodes):
         self.truncated = self.truncated or bool(frontier)
 
     def _index_experiments_producing(self, digests: set[str]) -> None:
-        """Index the experiments holding runs that logged these fingerprints (one query)."""
+        """Index the experiments holding runs that read or wrote these fingerprints (one query)."""
         experiments = [e.experiment_id for e in self.client.search_experiments(max_results=1000)
                        if e.experiment_id not in self.indexes and e.name != names.ENVIRONMENTS_EXPERIMENT]
         digest_list = sorted(digests)

@@ -110,7 +110,9 @@ def lineage_html(graph: dict) -> str:
     if len(nodes) < len(graph["nodes"]) or graph.get("truncated"):
         note = (f"<p>Showing {len(nodes)} of {len(graph['nodes'])} nodes nearest the root"
                 f"{' (history truncated)' if graph.get('truncated') else ''}; `%lineage --json` has all.</p>")
-    return f'<div style="overflow:auto;max-height:600px">{"".join(parts)}</div>{note}'
+    # Wide graphs open scrolled to the right end, where the model and its deployments are.
+    return (f'<div style="overflow:auto;max-height:600px;direction:rtl"><div style="direction:ltr;display:inline-block">'
+            f'{"".join(parts)}</div></div>{note}')
 
 
 def lineage_text(graph: dict) -> str:

@@ -109,3 +109,23 @@ def test_lineage_view_renders_svg(trained):
     page = lineage_html(graph)
     assert page.count("<rect") == len(graph["nodes"]) and "@champion" in page and "churn v1" in page
     assert "-[alias]-> @champion" in lineage_text(graph)
+
+
+def test_lineage_crosses_experiments(ip):
+    """Data written in one experiment (notebook) and read in another links both ways."""
+    run(ip, "import numpy as np, pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+            "raw = pd.DataFrame({'a': np.arange(50.0), 'b': np.arange(50.0) % 7})")
+    run(ip, "%%track -q -e prep --name prepare\nfeatures = raw * 3")
+    run(ip, "%%track -q -e train --name fit\nreg = LinearRegression().fit(features[['a']], features.b)")
+    ip.run_line_magic("register", "reg --name other")
+    prepare, fit = run_id_of("features"), run_id_of("reg")
+    assert client().get_run(prepare).info.experiment_id != client().get_run(fit).info.experiment_id
+    from jupyter_mlops.core import lineage_index
+
+    lineage_index.forget()
+    upstream = lineage_graph(client(), model="other")
+    assert (f"run:{prepare}", f"run:{fit}") in edges(upstream, "feeds")
+    lineage_index.forget()
+    downstream = lineage_graph(client(), run_id=prepare)
+    assert (f"run:{prepare}", f"run:{fit}") in edges(downstream, "feeds")
+    assert "model_version:other/1" in {n["id"] for n in downstream["nodes"]}

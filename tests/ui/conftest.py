@@ -79,7 +79,7 @@ def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"JupyterLab did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-def start_frontend(base: Path, module: str):
+def start_frontend(base: Path, module: str, extra_env: dict | None = None):
     """Run ``python -m <module>`` (jupyterlab or notebook) on a fresh root; yield its facts."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`).")
@@ -104,6 +104,7 @@ def start_frontend(base: Path, module: str):
         # The server and its kernels run this checkout's jupyter_mlops.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         "JUPYTER_MLOPS_UI_URL": MLFLOW_UI_URL,
+        **(extra_env or {}),
     })
     app = "LabApp" if module == "jupyterlab" else "JupyterNotebookApp"
     log = base / f"{module}.log"
@@ -138,6 +139,13 @@ def start_frontend(base: Path, module: str):
 def lab(tmp_path_factory):
     """JupyterLab on a temporary root holding the quickstart notebook."""
     yield from start_frontend(tmp_path_factory.mktemp("lab"), "jupyterlab")
+
+
+@pytest.fixture(scope="module")
+def lab_store_down(tmp_path_factory):
+    """JupyterLab whose tracking store (an MLflow server URL) does not answer."""
+    url = f"http://127.0.0.1:{free_port()}"
+    yield from start_frontend(tmp_path_factory.mktemp("down"), "jupyterlab", {"MLFLOW_TRACKING_URI": url})
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +283,8 @@ def lab_ui(page, lab):
 @pytest.fixture
 def nb7_ui(page, notebook7):
     return Frontend(page, notebook7, "notebooks")
+
+
+@pytest.fixture
+def store_down_ui(page, lab_store_down):
+    return Frontend(page, lab_store_down, "lab/tree")

@@ -134,7 +134,15 @@ function RunRow(props: {
       role="row"
       data-run-id={run.run_id}
       style={{ gridTemplateColumns: props.template, height: ROW_HEIGHT, minWidth: props.minWidth }}
+      tabIndex={0}
+      aria-selected={props.selected}
       onClick={() => props.onSelect(run)}
+      onKeyDown={event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          props.onSelect(run);
+        }
+      }}
       title={`${run.run_name} (${run.status})`}
     >
       <div role="cell">
