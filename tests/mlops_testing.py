@@ -84,16 +84,32 @@ class MlflowServer:
             time.sleep(0.3)
         raise RuntimeError(f"mlflow server did not start: {self.log.read_text()[-3000:]}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
+        """Stop the server and every process it started (uvicorn workers, job runner),
+        and wait until the port takes no connections: an outage is a real outage."""
         import signal
 
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        if self.process is None:
+            return
+        group = self.process.pid  # start_new_session: the group id is the leader's pid
+        deadline = time.monotonic() + timeout
+        sig = signal.SIGTERM
+        while True:
             try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                break
+            if time.monotonic() > deadline - timeout / 2:
+                sig = signal.SIGKILL
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"mlflow server group {group} did not stop")
+            self.process.poll()  # reap the leader so the group can empty
+            time.sleep(0.2)
+        self.process.wait()
+        while _port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"port {self.port} still open after stopping the mlflow server")
+            time.sleep(0.2)
         self.process = None
 
     def drop(self) -> None:
@@ -111,3 +127,9 @@ def _admin(statement: str) -> None:
         conn.cursor().execute(statement)
     finally:
         conn.close()
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -1,8 +1,9 @@
 """Lineage graph: datasets (by fingerprint) -> runs -> logged models -> model versions ->
 aliases -> deployments, with run -> run edges where one run read a fingerprint another wrote.
 
-``lineage_graph(client, run_id=None, model=None, check_health=False)`` (client: an
-``MlflowClient`` or a tracking URI; model: ``NAME``, ``NAME@ALIAS`` or ``NAME/VERSION``)
+``lineage_graph(client, run_id=None, model=None, check_health=False, health_timeout=1.0)``
+(client: an ``MlflowClient`` or a tracking URI; model: ``NAME``, ``NAME@ALIAS`` or
+``NAME/VERSION``; raises :class:`LineageError`, a ValueError, for an unknown run or model)
 returns plain JSON::
 
     {"root": {"kind": "run" | "model", "id": "<node id>"}, "truncated": false,
@@ -28,8 +29,10 @@ returns plain JSON::
 
 Upstream, each dataset a run read is linked to the latest run that wrote that
 fingerprint before it (searched in all experiments); downstream of a run, the runs that
-read what it wrote (in the experiments already indexed).  Runs come from
-:mod:`lineage_index`, so a warm call costs a few small queries.
+read what it wrote (found in any experiment for the run's own outputs, then in the
+experiments indexed so far).  Runs come from :mod:`lineage_index`, so a warm call costs
+a few small queries; the first call for an experiment loads all its runs (~1 s per
+1,000 runs on SQLite).  Thread-safe; blocking (run it in an executor on a server).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class LineageError(ValueError):
 
 
 def lineage_graph(client, run_id: str | None = None, model: str | None = None, *, check_health: bool = False,
-                  max_runs: int = 5000) -> dict:
+                  health_timeout: float = 1.0, max_runs: int = 5000) -> dict:
     if isinstance(client, str):
         client = store.client(client)
     if bool(run_id) == bool(model):
@@ -58,7 +61,7 @@ def lineage_graph(client, run_id: str | None = None, model: str | None = None, *
             graph.from_run(run_id)
         else:
             graph.from_model(model)
-    graph.add_deployments(check_health)
+    graph.add_deployments(check_health, health_timeout)
     return graph.result()
 
 

@@ -23,7 +23,7 @@ MAX_AGE = 300.0
 # and kernels may run on machines whose clocks differ a little: look this far before the
 # last refresh for runs that appeared since.  Runs a journal replays after an outage are
 # older; the rebuild every MAX_AGE seconds finds them.
-SLACK_MS = 10_000
+SLACK_MS = 60_000
 
 
 @dataclass

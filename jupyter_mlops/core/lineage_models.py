@@ -56,7 +56,7 @@ class ModelNodes:
         except MlflowException:
             return {}
 
-    def add_deployments(self, check_health: bool) -> None:
+    def add_deployments(self, check_health: bool, timeout: float = 1.0) -> None:
         from . import serving
         from .deploy import Deployment, _check_health
 
@@ -69,7 +69,7 @@ class ModelNodes:
                     except (TypeError, ValueError):
                         continue
         if check_health:
-            _check_health(found, 0.5)
+            _check_health(found, timeout)
         for d in found:
             if not check_health:
                 d.status = "running" if serving.alive(d.pid, d.port) else "stopped"

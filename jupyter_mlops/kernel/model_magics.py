@@ -158,7 +158,7 @@ class ModelMagics(Magics):
 
         from ..core.deploy import list_deployments
 
-        rows = list_deployments(self.settings.tracking_uri, check_health=True, name=args.model)
+        rows = list_deployments(self.settings.tracking_uri, check_health=True, timeout=2.0, name=args.model)
         columns = ["ref", "version", "status", "endpoint", "uptime_s", "alias_version", "port", "pid", "started"]
         frame = pd.DataFrame(rows, columns=columns + [c for c in (rows[0] if rows else {}) if c not in columns])
         if not frame.empty:

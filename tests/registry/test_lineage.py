@@ -59,7 +59,7 @@ def test_run_lineage_goes_downstream_to_versions_and_deployments(trained, server
     ip.run_line_magic("register", "model --name churn --alias champion")
     ip.run_line_magic("deploy", "churn/1")
     features_run, fit_run = run_id_of("X"), run_id_of("model")
-    graph = lineage_graph(resolve().tracking_uri, run_id=features_run, check_health=True)
+    graph = lineage_graph(resolve().tracking_uri, run_id=features_run, check_health=True, health_timeout=3)
     assert graph["root"] == {"kind": "run", "id": f"run:{features_run}"}
     assert (f"run:{features_run}", f"run:{fit_run}") in edges(graph, "feeds")
     assert "model_version:churn/1" in {n["id"] for n in graph["nodes"]}
@@ -77,15 +77,21 @@ def test_run_lineage_goes_downstream_to_versions_and_deployments(trained, server
 
 
 def test_a_retrained_model_links_to_the_latest_producer_only(trained):
+    """Also: runs written after the index was built show up (the sidebar polls)."""
     ip = trained
+    ip.run_line_magic("register", "model --name churn")
+    first = lineage_graph(client(), model="churn/1")
+    assert {n["label"] for n in by_kind(first, "run")} == {"features", "fit"}
     # the features cell runs again on the same data: same fingerprint, a newer producer
     run(ip, "%%track -q --name features_again\nX = raw[['a', 'b']] * 2\ny = (raw.a > 0.5).astype(int)")
     again = run_id_of("X")
     run(ip, "%%track -q --name refit\nmodel = LogisticRegression(C=0.5).fit(X, y)")
     ip.run_line_magic("register", "model --name churn")
-    graph = lineage_graph(client(), model="churn/1")
+    graph = lineage_graph(client(), model="churn/2")
     runs = {n["label"]: n["run_id"] for n in by_kind(graph, "run")}
     assert set(runs) == {"features_again", "refit"} and runs["features_again"] == again
+    whole = lineage_graph(client(), model="churn")
+    assert {n["label"] for n in by_kind(whole, "run")} == {"features", "fit", "features_again", "refit"}
 
 
 def test_lineage_magic_draws_the_graph(trained, capsys):
