@@ -9,6 +9,7 @@ def load_ipython_extension(ipython) -> None:
     from IPython.core.error import UsageError
 
     from .magics import MLOpsMagics
+    from .model_magics import ModelMagics
 
     try:
         settings = resolve(MLOps(config=ipython.config))
@@ -17,7 +18,7 @@ def load_ipython_extension(ipython) -> None:
     # The cell's own mlflow calls must reach the same store as %%track.
     export_to_environment(settings)
     ipython.register_magics(MLOpsMagics)
-    ipython.register_magics(__import__("jupyter_mlops.kernel.model_magics", fromlist=["ModelMagics"]).ModelMagics)
+    ipython.register_magics(ModelMagics)
 
 
 def unload_ipython_extension(ipython) -> None:

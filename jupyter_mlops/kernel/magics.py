@@ -6,13 +6,14 @@ from pathlib import Path
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Unicode
 
 from ..core import capture, names
 from ..core.codeinfo import analyze
 from ..core.config import MLOps, resolve
 from ..core.session import TrackingSession, get_session
+from .args import parse
 from .cell import History, execution_count, relative_notebook
 from .tracked_cell import TrackedCell
 
@@ -73,7 +74,7 @@ class MLOpsMagics(Magics):
         environment, params, metrics, data fingerprints, outputs and status are journaled
         locally and reach MLflow in the background (`%mlops sync` waits for them).
         """
-        args = parse_argstring(self.track, line)
+        args = parse(self.track, line)
         if not cell.strip():
             raise UsageError("%%track needs code in the cell below the magic line.")
         try:
@@ -160,7 +161,7 @@ class MLOpsMagics(Magics):
     @line_magic
     def runs(self, line: str):
         """This notebook's runs as a pandas DataFrame: params and metrics as columns."""
-        args = parse_argstring(self.runs, line)
+        args = parse(self.runs, line)
         if args.max < 1:
             raise UsageError("--max must be at least 1.")
         experiment = args.experiment or self.notebook_experiment()[0]
@@ -186,7 +187,7 @@ class MLOpsMagics(Magics):
         """%mlops status | sync [--timeout S] [--retry-failed] | export NOTEBOOK [...]"""
         if line.strip().startswith("export"):
             return self._export(line.strip()[len("export"):].strip())
-        args = parse_argstring(self.mlops, line)
+        args = parse(self.mlops, line)
         from .status import show_status, sync_with_progress
 
         if args.command == "status":

@@ -16,6 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from ..core import capture
 from ..core.config import MLOps, resolve
 from ..core.session import StoreUnavailable, get_session
+from .args import parse
 from .cell import relative_notebook
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -53,7 +54,7 @@ class ModelMagics(Magics):
     @line_magic
     def register(self, line: str):
         """Log a model in memory with its MLflow flavor and register a new version, with its lineage."""
-        args = _parse(self.register, line)
+        args = parse(self.register, line)
         namespace = self.shell.user_ns
         if not args.variable.isidentifier() or args.variable not in namespace:
             raise UsageError(f"No variable {args.variable!r} in this kernel; name the variable that holds the model.")
@@ -112,7 +113,7 @@ class ModelMagics(Magics):
     @line_magic
     def deploy(self, line: str):
         """Serve a registered model version with MLflow's scoring server, in the background."""
-        args = _parse(self.deploy, line)
+        args = parse(self.deploy, line)
         from ..core.deploy import DeployError, deploy
 
         print(f"Starting MLflow's model server for {args.model} ...", flush=True)
@@ -131,7 +132,7 @@ class ModelMagics(Magics):
     @line_magic
     def undeploy(self, line: str):
         """Stop a deployment started by %deploy and remove its record."""
-        args = _parse(self.undeploy, line)
+        args = parse(self.undeploy, line)
         from ..core.deploy import DeployError, deployments, undeploy
 
         try:
@@ -153,7 +154,7 @@ class ModelMagics(Magics):
     @line_magic
     def deployments(self, line: str):
         """Deployments with live health, as a DataFrame."""
-        args = _parse(self.deployments, line)
+        args = parse(self.deployments, line)
         import pandas as pd
 
         from ..core.deploy import list_deployments
@@ -175,7 +176,7 @@ class ModelMagics(Magics):
     @line_magic
     def lineage(self, line: str):
         """Draw the lineage of a model or a run: datasets -> runs -> models -> versions -> deployments."""
-        args = _parse(self.lineage, line)
+        args = parse(self.lineage, line)
         from ..core.lineage import LineageError, lineage_graph
 
         self.session.sync(timeout=30)
@@ -192,17 +193,6 @@ class ModelMagics(Magics):
         from .lineage_view import lineage_html, lineage_text
 
         display({"text/html": lineage_html(graph), "text/plain": lineage_text(graph)}, raw=True)
-
-
-def _parse(magic, line: str):
-    """Like IPython's parse_argstring, but quotes are shell quotes: --require "a >= 1"."""
-    import shlex
-
-    try:
-        argv = shlex.split(line)
-    except ValueError as exc:
-        raise UsageError(f"Cannot split the arguments ({exc}); check the quotes.") from None
-    return magic.parser.parse_args(argv)
 
 
 def _head(data, rows: int = 5):

@@ -28,8 +28,8 @@ def show_status(session: TrackingSession) -> None:
 
 
 def sync_with_progress(session: TrackingSession, timeout: float) -> None:
-    from IPython.display import display
     import ipywidgets
+    from IPython.display import display
 
     start = session.journal.backlog()
     bar = None

@@ -14,6 +14,7 @@ from .handlers import (
     RunsHandler,
     SettingsHandler,
 )
+from .model_handlers import DeploymentsHandler, LineageHandler, ModelHandler, ModelsHandler
 
 NAMESPACE = "jupyter-mlops/api"
 _RUN = r"runs/(?P<run_id>[^/]+)"
@@ -26,6 +27,10 @@ ROUTES = [
     (_RUN + r"/metrics/(?P<key>.+)", MetricHistoryHandler),
     (_RUN + r"/artifacts", ArtifactListHandler),
     (_RUN + r"/artifact", ArtifactReadHandler),
+    ("lineage", LineageHandler),
+    ("models", ModelsHandler),
+    (r"models/(?P<name>[^/]+)", ModelHandler),
+    ("deployments", DeploymentsHandler),
 ]
 
 

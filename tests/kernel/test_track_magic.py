@@ -242,3 +242,10 @@ def test_frame_changed_in_place_is_an_output(ip):
     sync(ip)
     roles = {(d.dataset.name, d.tags[0].value) for d in only_run().inputs.dataset_inputs}
     assert roles == {("raw", "input"), ("raw", "output"), ("keep", "input")}
+
+
+def test_quoted_options_are_unquoted(ip):
+    run(ip, '%%track -q --name "first try" -t note="two words"\nv = 1')
+    sync(ip)
+    tracked = only_run()
+    assert tracked.info.run_name == "first try" and tracked.data.tags["note"] == "two words"
