@@ -25,7 +25,9 @@ returns plain JSON::
         ... every field of a deploy.list_deployments() item; without check_health, "status"
         is "running" or "stopped" from the process alone (no HTTP) ...}],
      "edges": [{"source": "<node id>", "target": "<node id>", "kind": "input" | "output" | "feeds" |
-                "logged" | "registered" | "version_of" | "alias" | "serves", "digest": "..." (feeds only)}]}
+                "logged" | "registered" | "version_of" | "alias" | "serves" | "exported",
+               "digest": "..." (feeds only)}]}
+  ("exported": notebook cell run -> the pipeline step run made from that cell)
 
 Upstream, each dataset a run read is linked to the latest run that wrote that
 fingerprint before it (searched in all experiments); downstream of a run, the runs that
@@ -199,6 +201,13 @@ class _Graph(ModelNodes):
                     if producer.run_id not in seen:
                         seen.add(producer.run_id)
                         next_frontier.append(producer)
+                origin = self._find_run(summary.source_run) if summary.source_run else None
+                if origin is not None:  # a pipeline step: lineage joins the notebook's
+                    self._run_node(origin)
+                    self._edge(f"run:{origin.run_id}", f"run:{summary.run_id}", "exported")
+                    if origin.run_id not in seen:
+                        seen.add(origin.run_id)
+                        next_frontier.append(origin)
             if len(seen) >= self.max_runs:
                 self.truncated = bool(next_frontier)
                 return

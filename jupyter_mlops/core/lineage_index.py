@@ -39,13 +39,15 @@ class RunSummary:
     inputs: dict[str, str] = field(default_factory=dict)  # digest -> dataset name
     outputs: dict[str, str] = field(default_factory=dict)
     model_ids: list[str] = field(default_factory=list)
+    source_run: str | None = None  # a pipeline step: the notebook run of the cell it came from
 
 
 def summarize(run) -> RunSummary:
     info, tags = run.info, run.data.tags
     summary = RunSummary(run_id=info.run_id, name=info.run_name or info.run_id[:8], status=info.status,
                          experiment_id=info.experiment_id, start_time=info.start_time or 0, end_time=info.end_time,
-                         notebook=tags.get(names.NOTEBOOK), cell_id=tags.get(names.CELL_ID))
+                         notebook=tags.get(names.NOTEBOOK), cell_id=tags.get(names.CELL_ID),
+                         source_run=tags.get(names.PIPELINE_SOURCE_RUN))
     for dataset_input in run.inputs.dataset_inputs if run.inputs else []:
         role = next((t.value for t in dataset_input.tags if t.key in (names.DATASET_ROLE, names.DATASET_CONTEXT)),
                     "input")

@@ -98,3 +98,7 @@ def test_pipeline_reproduces_the_notebook(tmp_path, tracking_uri):
     graph = lineage_graph(client, model=f"pipeline-demo/{version.version}")
     run_ids = {n["run_id"] for n in graph["nodes"] if n["kind"] == "run"}
     assert logreg.info.run_id in run_ids
+    # ... and back through the step to the notebook cell's run it was exported from
+    assert by_cell["demo-07"].info.run_id in run_ids
+    assert {"source": f"run:{by_cell['demo-07'].info.run_id}", "target": f"run:{logreg.info.run_id}",
+            "kind": "exported"} in graph["edges"]
