@@ -14,7 +14,12 @@ from .handlers import (
     RunsHandler,
     SettingsHandler,
 )
-from .model_handlers import DeploymentsHandler, LineageHandler, ModelHandler, ModelsHandler
+from .model_handlers import (
+    DeploymentsHandler,
+    LineageHandler,
+    ModelHandler,
+    ModelsHandler,
+)
 
 NAMESPACE = "jupyter-mlops/api"
 _RUN = r"runs/(?P<run_id>[^/]+)"

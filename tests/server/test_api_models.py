@@ -8,7 +8,6 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from pathlib import Path
 
 import pytest
@@ -80,6 +79,10 @@ async def test_models_list_detail_and_unknown(api, registered, mlflow_client):
     assert version["aliases"] == ["champion"] and version["model_id"]
     assert version["lineage"]["flavor"] == "sklearn" and version["lineage"]["variable"] == "model"
 
+    mlflow_client.create_registered_model("team's churn")  # sent URL-encoded
+    status, detail = await api("models/team's churn")
+    assert status == 200 and detail["name"] == "team's churn" and detail["versions"] == []
+
     status, body = await api("models/no-such-model")
     assert status == 404 and is_error(body, "not_found") and "no-such-model" in body["message"]
 
@@ -129,7 +132,7 @@ async def test_lineage_bad_input(api, registered, query, status):
 
 # -- deployments --------------------------------------------------------------------------
 class _Ping(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         self.send_response(200 if self.path == "/ping" else 404)
         self.end_headers()
 
