@@ -35,10 +35,16 @@ class ModelNotFound(LookupError):
 def list_models(client, name_contains: str = "", max_results: int = 100, page_token: str | None = None) -> dict:
     if isinstance(client, str):
         client = store.client(client)
-    text = name_contains.replace("'", "\\'").replace("%", "\\%")
-    page = client.search_registered_models(filter_string=f"name ILIKE '%{text}%'" if text else None,
-                                           max_results=max_results, page_token=page_token, order_by=["name ASC"])
-    return {"models": [_model(m) for m in page], "next_page_token": page.token or None}
+    # MLflow's filter strings have no escapes: quote with the quote the text lacks, and let
+    # ILIKE's wildcards (% and _) over-match, then keep exact substring matches only.
+    quote = "'" if "'" not in name_contains else '"'
+    server_side = bool(name_contains) and quote not in name_contains
+    page = client.search_registered_models(
+        filter_string=f"name ILIKE {quote}%{name_contains}%{quote}" if server_side else None,
+        max_results=max_results, page_token=page_token, order_by=["name ASC"])
+    wanted = name_contains.lower()
+    token = page.token.decode() if isinstance(page.token, bytes) else page.token
+    return {"models": [_model(m) for m in page if wanted in m.name.lower()], "next_page_token": token or None}
 
 
 def model_detail(client, name: str, max_versions: int = 1000) -> dict:
@@ -50,8 +56,8 @@ def model_detail(client, name: str, max_versions: int = 1000) -> dict:
         registered = client.get_registered_model(name)
     except MlflowException:
         raise ModelNotFound(f"No registered model {name!r}.") from None
-    escaped = name.replace("'", "\\'")
-    versions = client.search_model_versions(f"name = '{escaped}'", max_results=max_versions,
+    quote = "'" if "'" not in name else '"'  # filter strings have no escapes
+    versions = client.search_model_versions(f"name = {quote}{name}{quote}", max_results=max_versions,
                                             order_by=["version_number DESC"])
     aliases = {a: str(v) for a, v in registered.aliases.items()}
     detail = _model(registered)

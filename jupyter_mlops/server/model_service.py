@@ -57,11 +57,7 @@ def lineage(service, run_id: str | None, model: str | None) -> dict:
 def models(service, name_contains: str, page_size: int, token: str | None) -> dict:
     from ..core.models import list_models
 
-    page = list_models(service.client, name_contains, page_size, token)
-    # The SQL registry hands its token back as bytes (core passes it through as is).
-    if isinstance(page.get("next_page_token"), bytes):
-        page["next_page_token"] = page["next_page_token"].decode()
-    return page
+    return list_models(service.client, name_contains, page_size, token)
 
 
 def model(service, name: str) -> dict:

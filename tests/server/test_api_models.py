@@ -225,3 +225,4 @@ async def test_deployments_are_checked_once_for_many_panels(api, registered, mlf
 async def test_deployments_bad_name_is_400(api, mlflow_client):
     status, body = await api("deployments", name="x" * 600)
     assert status == 400 and is_error(body, "invalid_parameter")
+
