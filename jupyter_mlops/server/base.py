@@ -62,7 +62,7 @@ class MLOpsHandler(APIHandler):
         self.clear()
         self.set_status(error.status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"code": error.code, "message": error.message}))
+        self.finish(json.dumps({**error.extra, "code": error.code, "message": error.message}))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")

@@ -9,11 +9,12 @@ from __future__ import annotations
 class ApiError(Exception):
     """A failure the client should see: a status, a stable code and a readable message."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, extra: dict | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra or {}  # more fields for the reply, e.g. the notebook cell at fault
 
 
 def bad_request(message: str, code: str = "invalid_parameter") -> ApiError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.utils import url_path_join
 
 from .base import NotFoundHandler
+from .export_handlers import ExportHandler
 from .handlers import (
     ArtifactListHandler,
     ArtifactReadHandler,
@@ -36,6 +37,7 @@ ROUTES = [
     ("models", ModelsHandler),
     (r"models/(?P<name>[^/]+)", ModelHandler),
     ("deployments", DeploymentsHandler),
+    ("export", ExportHandler),
 ]
 
 
