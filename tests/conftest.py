@@ -14,6 +14,25 @@ _OUR_ENV = ("MLFLOW_TRACKING_URI", "JUPYTER_MLOPS_ROOT", "JUPYTER_MLOPS_STATE_DI
 
 
 
+def _forget_mlflow_globals() -> None:
+    """MLflow keeps set_tracking_uri()/set_registry_uri() in module globals; a test that
+    sets them must not point the next test's fluent calls at its store."""
+    if "mlflow" not in sys.modules:
+        return
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    tracking_utils._tracking_uri = None
+    registry_utils._registry_uri = None
+
+
+@pytest.fixture(autouse=True)
+def _isolated_mlflow_globals():
+    _forget_mlflow_globals()
+    yield
+    _forget_mlflow_globals()
+
+
 @pytest.fixture
 def mlops_root(tmp_path, monkeypatch):
     """A fresh Jupyter root with the embedded store; restores os.environ afterwards

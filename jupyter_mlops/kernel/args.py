@@ -1,10 +1,33 @@
-"""Magic-line parsing shared by every magic of the extension."""
+"""What every magic class of the extension shares: line parsing, settings, session."""
 
 from __future__ import annotations
 
 import shlex
 
 from IPython.core.error import UsageError
+
+from ..core.config import MLOps, resolve
+from ..core.session import TrackingSession, get_session
+
+
+class StoreAccess:
+    """Mixin for Magics: the resolved settings (a malformed URI is a UsageError) and the
+    process's tracking session, resolved on first use."""
+
+    _settings = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            try:
+                self._settings = resolve(MLOps(config=self.shell.config))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        return self._settings
+
+    @property
+    def session(self) -> TrackingSession:
+        return get_session(self.settings)
 
 
 def parse(magic, line: str):

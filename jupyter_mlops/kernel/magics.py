@@ -11,15 +11,13 @@ from traitlets import Bool, Unicode
 
 from ..core import capture, names
 from ..core.codeinfo import analyze
-from ..core.config import MLOps, resolve
-from ..core.session import TrackingSession, get_session
-from .args import parse
+from .args import StoreAccess, parse
 from .cell import History, execution_count, relative_notebook
 from .tracked_cell import TrackedCell
 
 
 @magics_class
-class MLOpsMagics(Magics):
+class MLOpsMagics(StoreAccess, Magics):
     """Configurable as ``c.MLOpsMagics.<name>`` in ipython_config.py."""
 
     default_experiment = Unicode(
@@ -30,23 +28,8 @@ class MLOpsMagics(Magics):
 
     def __init__(self, shell=None, **kwargs) -> None:
         super().__init__(shell=shell, **kwargs)
-        self._settings = None
         self._probed = False
         self.history = History(shell)
-
-    # -- shared ------------------------------------------------------------------------------
-    @property
-    def settings(self):
-        if self._settings is None:
-            try:
-                self._settings = resolve(MLOps(config=self.shell.config))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        return self._settings
-
-    @property
-    def session(self) -> TrackingSession:
-        return get_session(self.settings)
 
     def notebook_experiment(self) -> tuple[str, str | None]:
         notebook = relative_notebook(self.settings.root)

@@ -14,33 +14,15 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..core import capture
-from ..core.config import MLOps, resolve
-from ..core.session import StoreUnavailable, get_session
-from .args import parse
+from ..core.session import StoreUnavailable
+from .args import StoreAccess, parse
 from .cell import relative_notebook
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @magics_class
-class ModelMagics(Magics):
-    def __init__(self, shell=None, **kwargs) -> None:
-        super().__init__(shell=shell, **kwargs)
-        self._settings = None
-
-    @property
-    def settings(self):
-        if self._settings is None:
-            try:
-                self._settings = resolve(MLOps(config=self.shell.config))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        return self._settings
-
-    @property
-    def session(self):
-        return get_session(self.settings)
-
+class ModelMagics(StoreAccess, Magics):
     # -- %register ---------------------------------------------------------------------------
     @magic_arguments()
     @argument("variable", help="The variable holding the fitted model.")
