@@ -35,7 +35,8 @@ def summary_html(*, name: str, status: str, duration_s: float, params: dict, met
         lines.append("metrics: " + _rows(metrics))
     if datasets:
         shown = ", ".join(
-            f"{html.escape(d['name'])} {d['role'][:2]}·{(d.get('digest') or 'untracked')[:8]}" for d in datasets[:8]
+            f"{html.escape(d['name'])} {'in' if d['role'] == 'input' else 'out'}·{(d.get('digest') or '')[:8] or 'no fingerprint'}"
+            for d in datasets[:8]
         )
         lines.append("data: " + shown)
     if link:
