@@ -133,3 +133,25 @@ def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _openapi() -> dict:
+    import yaml
+
+    import jupyter_mlops.server
+
+    return yaml.safe_load((Path(jupyter_mlops.server.__file__).parent / "openapi.yaml").read_text())
+
+
+SPEC = _openapi()
+
+
+def schema_keys(name: str) -> set[str]:
+    """The fields openapi.yaml documents for a schema (allOf parts included)."""
+    schema = SPEC["components"]["schemas"][name]
+    keys = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        keys |= set(part.get("properties", {}))
+        if "$ref" in part:
+            keys |= schema_keys(part["$ref"].rsplit("/", 1)[1])
+    return keys

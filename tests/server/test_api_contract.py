@@ -1,28 +1,16 @@
 """openapi.yaml documents every route and the fields the endpoints really return."""
 
 import re
-from pathlib import Path
 
-import yaml
 
-import jupyter_mlops.server
 from jupyter_mlops.server.routes import ROUTES
 
-SPEC = yaml.safe_load((Path(jupyter_mlops.server.__file__).parent / "openapi.yaml").read_text())
+from mlops_testing import SPEC, schema_keys  # noqa: E402 - one copy of the contract helpers
 
 
 def as_openapi(pattern: str) -> str:
     return "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern)
 
-
-def schema_keys(name: str) -> set[str]:
-    schema = SPEC["components"]["schemas"][name]
-    keys = set(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        keys |= set(part.get("properties", {}))
-        if "$ref" in part:
-            keys |= schema_keys(part["$ref"].rsplit("/", 1)[1])
-    return keys
 
 
 def test_every_route_is_documented():

@@ -7,22 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-import jupyter_mlops.server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pipeline_demo.ipynb"
-SPEC = yaml.safe_load((Path(jupyter_mlops.server.__file__).parent / "openapi.yaml").read_text())
+from mlops_testing import schema_keys  # noqa: E402 - one copy of the contract helpers
 
-
-def schema_keys(name: str) -> set[str]:
-    schema = SPEC["components"]["schemas"][name]
-    keys = set(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        keys |= set(part.get("properties", {}))
-        if "$ref" in part:
-            keys |= schema_keys(part["$ref"].rsplit("/", 1)[1])
-    return keys
 
 
 @pytest.fixture

@@ -8,25 +8,12 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-import yaml
-
-import jupyter_mlops.server
-
-SPEC = yaml.safe_load((Path(jupyter_mlops.server.__file__).parent / "openapi.yaml").read_text())
 
 
-def schema_keys(name: str) -> set[str]:
-    """The fields openapi.yaml documents for a schema (allOf parts included)."""
-    schema = SPEC["components"]["schemas"][name]
-    keys = set(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        keys |= set(part.get("properties", {}))
-        if "$ref" in part:
-            keys |= schema_keys(part["$ref"].rsplit("/", 1)[1])
-    return keys
+from mlops_testing import schema_keys  # noqa: E402 - one copy of the contract helpers
+
 
 
 @pytest.fixture
