@@ -124,6 +124,174 @@ export interface IArtifactContent {
   data?: string;
 }
 
+export type LineageNodeKind =
+  | 'dataset'
+  | 'run'
+  | 'logged_model'
+  | 'model_version'
+  | 'registered_model'
+  | 'alias'
+  | 'deployment';
+
+export type LineageEdgeKind =
+  | 'input'
+  | 'output'
+  | 'feeds'
+  | 'logged'
+  | 'registered'
+  | 'version_of'
+  | 'alias'
+  | 'serves'
+  | 'exported';
+
+/** A node of the lineage graph; other fields by kind (see core/lineage.py). */
+export interface ILineageNode {
+  id: string;
+  kind: LineageNodeKind;
+  label: string;
+  run_id?: string | null;
+  experiment_id?: string;
+  status?: string;
+  digest?: string;
+  names?: string[];
+  name?: string;
+  version?: string;
+  alias?: string;
+  aliases?: string[] | Record<string, string>;
+  model_id?: string | null;
+  notebook?: string | null;
+  cell_id?: string | null;
+  endpoint?: string;
+  [field: string]: unknown;
+}
+
+export interface ILineageEdge {
+  source: string;
+  target: string;
+  kind: LineageEdgeKind;
+  digest?: string;
+}
+
+export interface ILineageGraph {
+  root: { kind: 'run' | 'model'; id: string };
+  truncated: boolean;
+  nodes: ILineageNode[];
+  edges: ILineageEdge[];
+}
+
+export interface IModelSummary {
+  name: string;
+  description: string;
+  /** alias -> version */
+  aliases: Record<string, string>;
+  latest_version: string | null;
+  created: number | null;
+  updated: number | null;
+  tags: Record<string, string>;
+}
+
+export interface IModelsPage {
+  models: IModelSummary[];
+  next_page_token: string | null;
+}
+
+export type DeploymentStatus = 'healthy' | 'unhealthy' | 'stopped' | 'unknown';
+
+export interface IDeployment {
+  name: string;
+  /** the version that serves */
+  version: string;
+  alias: string | null;
+  ref: string;
+  model_uri: string;
+  endpoint: string;
+  host: string;
+  port: number;
+  pid: number;
+  machine: string;
+  /** epoch ms */
+  started: number;
+  log: string;
+  status: DeploymentStatus;
+  uptime_s: number | null;
+  /** where the alias points now (differs from `version` until redeployed) */
+  alias_version: string | null;
+}
+
+export interface IModelVersion {
+  version: string;
+  status: string;
+  run_id: string | null;
+  model_id: string | null;
+  source: string;
+  created: number | null;
+  description: string;
+  aliases: string[];
+  tags: Record<string, string>;
+  lineage: {
+    variable: string | null;
+    flavor: string | null;
+    notebook: string | null;
+    cell_id: string | null;
+    gate: string | null;
+    datasets: { name?: string; digest?: string; role?: string }[];
+  };
+  /** recorded deployments; status not checked here */
+  deployments: IDeployment[];
+}
+
+export interface IModelDetail extends IModelSummary {
+  /** newest first */
+  versions: IModelVersion[];
+}
+
+export type ExportTarget = 'python' | 'airflow' | 'kfp';
+
+export interface IExportRequest {
+  /** relative to the Jupyter root */
+  notebook: string;
+  target?: ExportTarget;
+  /** a new folder relative to the root; default beside the notebook */
+  out?: string;
+  name?: string;
+}
+
+export interface IExportFinding {
+  kind: string;
+  message: string;
+  cell: number | null;
+  cell_id?: string;
+}
+
+export interface IExportStep {
+  name: string;
+  /** 0-based */
+  cell: number;
+  cell_id: string | null;
+  depends_on: string[];
+  inputs: Record<string, string>;
+  outputs: string[];
+  params: Record<string, unknown>;
+  metrics: string[];
+  implicit: boolean;
+  source_run_id: string | null;
+}
+
+export interface IExportReport {
+  name: string;
+  target: ExportTarget;
+  notebook: string;
+  out: string;
+  steps: IExportStep[];
+  shared_cells: number[];
+  params: Record<string, unknown>;
+  excluded: IExportFinding[];
+  warnings: IExportFinding[];
+  findings: IExportFinding[];
+  next_steps: string[];
+  seconds: number;
+}
+
 export interface IRunsQuery {
   experimentId: string;
   filter?: string;
@@ -140,6 +308,13 @@ export interface IMLOpsApi {
   run(runId: string): Promise<IRunDetail>;
   metricHistory(runId: string, key: string): Promise<IMetricHistory>;
   artifact(runId: string, path: string): Promise<IArtifactContent>;
+  /** exactly one of run (a run id) or model (NAME, NAME@ALIAS or NAME/VERSION) */
+  lineage(of: { run?: string; model?: string }): Promise<ILineageGraph>;
+  models(q?: { filter?: string; pageToken?: string | null; pageSize?: number }): Promise<IModelsPage>;
+  model(name: string): Promise<IModelDetail>;
+  /** every recorded deployment (or one model's) with live health */
+  deployments(name?: string): Promise<IDeployment[]>;
+  exportNotebook(request: IExportRequest): Promise<IExportReport>;
 }
 
 type Request = <T>(endPoint: string, init?: RequestInit) => Promise<T>;
@@ -187,6 +362,22 @@ export function createApi(request: Request): IMLOpsApi {
     metricHistory: (id: string, key: string) =>
       request<IMetricHistory>(run(id) + '/metrics/' + encodeURIComponent(key)),
     artifact: (id: string, path: string) =>
-      request<IArtifactContent>(run(id) + '/artifact' + query({ path }))
+      request<IArtifactContent>(run(id) + '/artifact' + query({ path })),
+    lineage: of => request<ILineageGraph>('lineage' + query({ run: of.run, model: of.model })),
+    models: (q = {}) =>
+      request<IModelsPage>(
+        'models' +
+          query({
+            filter: q.filter,
+            page_token: q.pageToken,
+            page_size: q.pageSize ? String(q.pageSize) : undefined
+          })
+      ),
+    model: (name: string) => request<IModelDetail>('models/' + encodeURIComponent(name)),
+    deployments: async (name?: string) =>
+      (await request<{ deployments: IDeployment[] }>('deployments' + query({ name })))
+        .deployments,
+    exportNotebook: (body: IExportRequest) =>
+      request<IExportReport>('export', { method: 'POST', body: JSON.stringify(body) })
   };
 }

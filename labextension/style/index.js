@@ -1,1 +1,3 @@
 import './base.css';
+import './models.css';
+import './export.css';

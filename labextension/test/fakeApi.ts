@@ -88,6 +88,21 @@ export class FakeApi implements IMLOpsApi {
   async artifact(_id: string, _path: string): Promise<any> {
     throw new Error('not used');
   }
+  async lineage(_of: { run?: string; model?: string }): Promise<any> {
+    throw new Error('not used');
+  }
+  async models(): Promise<any> {
+    throw new Error('not used');
+  }
+  async model(_name: string): Promise<any> {
+    throw new Error('not used');
+  }
+  async deployments(_name?: string): Promise<any> {
+    throw new Error('not used');
+  }
+  async exportNotebook(_request: unknown): Promise<any> {
+    throw new Error('not used');
+  }
   private take(): undefined {
     const failure = this.failNext;
     if (failure) {
