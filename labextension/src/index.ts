@@ -12,6 +12,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 
 import { createApi } from './api';
+import { addSidebarExportButton, exportPlugin } from './export/plugin';
 import { mlopsIcon } from './icon';
 import { SidebarModel } from './model/sidebar';
 import { requestAPI } from './request';
@@ -40,6 +41,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       languages,
       goToCell: run => goToCell(app, docManager, run.notebook, run.cell_id)
     });
+    addSidebarExportButton(sidebar.toolbar, app.commands);
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, 'jupyter-mlops-sidebar');
 
@@ -60,4 +62,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, exportPlugin];

@@ -4,12 +4,16 @@ import { ServerConnection } from '@jupyterlab/services';
 /** Where the server extension listens, below the server's base URL. */
 export const API_NAMESPACE = 'jupyter-mlops/api';
 
-/** An error reply of the REST API: `{"code", "message"}` and the HTTP status. */
+/**
+ * An error reply of the REST API: `{"code", "message"}` and the HTTP status.
+ * `details` is the whole parsed reply, for fields some routes add (export's `cell`).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {}
   ) {
     super(message);
     this.name = 'ApiError';
@@ -50,7 +54,8 @@ export async function requestAPI<T>(
     const message =
       data?.message ??
       `The jupyter-mlops server extension answered ${response.status} ${response.statusText}. Is it installed and enabled (jupyter server extension list)?`;
-    throw new ApiError(response.status, code, message);
+    const details = data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {};
+    throw new ApiError(response.status, code, message, details);
   }
   return data as T;
 }
