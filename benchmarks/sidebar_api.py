@@ -115,6 +115,9 @@ def free_port() -> int:
 def start_server(root: Path, port: int, token: str, extra_env: dict) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "JUPYTER_MLOPS_", "_MLFLOW"))}
     env.update(extra_env)
+    # The server runs this checkout's jupyter_mlops, not whatever release pip installed.
+    repo = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}",
                "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--ServerApp.jpserver_extensions={'jupyter_mlops': True}", "--log-level=WARN"]

@@ -7,6 +7,10 @@ So the index is built once per (store, experiment) and then kept current with tw
 queries per use: runs started since the last refresh (less a slack), and runs that
 were still running.  It is rebuilt from scratch when older than ``MAX_AGE`` seconds, which also
 picks up deleted runs and runs a journal replayed with old timestamps.
+
+The first use of an experiment pays for loading it (~1 s per 1,000 runs).  A long-lived
+process (the Jupyter server) calls :func:`warm` ahead of need, so that cost is paid in
+the background and a rebuild never holds up a reader: it is built aside and swapped in.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from . import names
 
 MAX_AGE = 300.0
+# warm() rebuilds an index this far into its life, before a reader would have to.
+WARM_AT = 0.8 * MAX_AGE
 # A run is written a moment after it starts (the drainer creates it from the journal),
 # and kernels may run on machines whose clocks differ a little: look this far before the
 # last refresh for runs that appeared since.  Runs a journal replays after an outage are
@@ -91,6 +97,27 @@ class ExperimentIndex:
             self._add(summarize(run))
         self.built = time.monotonic()
 
+    @property
+    def age(self) -> float:
+        """Seconds since the last full build (infinite before the first)."""
+        return time.monotonic() - self.built if self.built else float("inf")
+
+    def warm(self) -> bool:
+        """Build (or rebuild, once it is ``WARM_AT`` old) without holding up readers: the
+        new index is built aside, then swapped in.  True when it did build."""
+        if self.age < WARM_AT:
+            return False
+        started_ms = int(time.time() * 1000)
+        fresh = ExperimentIndex(self.client, self.experiment_id)
+        fresh._rebuild()
+        with self.lock:
+            if self.age < WARM_AT:  # a reader built it meanwhile
+                return False
+            self.runs, self.producers, self.consumers = fresh.runs, fresh.producers, fresh.consumers
+            self.built = fresh.built
+            self.refreshed_ms = started_ms
+        return True
+
     def _update(self, since: int) -> None:
         fresh = list(self._search(f"attributes.start_time >= {since}"))
         running = [r for r, s in self.runs.items() if s.status in ("RUNNING", "SCHEDULED")]
@@ -137,6 +164,11 @@ def experiment_index(client, experiment_id: str, refresh: bool = True) -> Experi
     if refresh:
         index.refresh()
     return index
+
+
+def warm(client, experiment_ids) -> list[str]:
+    """Build or renew the indexes of these experiments ahead of need; the ids it built."""
+    return [e for e in experiment_ids if experiment_index(client, e, refresh=False).warm()]
 
 
 def forget(tracking_uri: str | None = None) -> None:

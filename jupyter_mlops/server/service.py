@@ -7,6 +7,7 @@ a small pool.  The embedded store is prepared once, on the pool, before the firs
 from __future__ import annotations
 
 import asyncio
+import logging
 import platform
 import threading
 import time
@@ -21,8 +22,10 @@ from .counts import experiment_activity
 from .errors import ApiError, not_found
 from .params import RunQuery
 
+logger = logging.getLogger(__name__)
 API_VERSION = "1"
 REACHABLE_FOR = 5.0  # seconds a successful reachability check is trusted
+WARM_EXPERIMENTS = 20  # lineage indexes kept warm: the most recently active experiments
 
 
 class MLOpsService:
@@ -32,6 +35,7 @@ class MLOpsService:
         self._ready = threading.Event()
         self._ready_lock = threading.Lock()
         self._reachable_at = float("-inf")
+        self._warming = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------
     def _ensure_ready(self) -> None:
@@ -84,6 +88,33 @@ class MLOpsService:
 
         self._pool.submit(warm)
 
+    def warm_lineage(self, experiment_ids: list[str]) -> None:
+        """Index these experiments' runs for lineage in the background (one warm-up at a
+        time), so that GET lineage does not pay for loading them; see core.lineage_index."""
+        if not experiment_ids or not self._warming.acquire(blocking=False):
+            return
+
+        def warm() -> None:
+            from ..core import lineage, lineage_index  # noqa: F401 - imported ahead of need too
+
+            try:
+                client = self.client
+                client.search_registered_models(max_results=1)  # the registry store, created once
+                started = time.perf_counter()
+                built = lineage_index.warm(client, experiment_ids)
+                if built:
+                    logger.debug("jupyter-mlops: indexed experiments %s for lineage in %.2f s", built,
+                                 time.perf_counter() - started)
+            except Exception as exc:  # noqa: BLE001 -- only a head start: the request builds it again
+                logger.warning("jupyter-mlops: indexing runs for lineage failed: %s", exc)
+            finally:
+                self._warming.release()
+
+        try:
+            self._pool.submit(warm)
+        except RuntimeError:  # the pool is shut down
+            self._warming.release()
+
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
@@ -130,6 +161,8 @@ class MLOpsService:
         activity = experiment_activity(client, [e.experiment_id for e in found])
         rows = [serialize.experiment(e, activity[e.experiment_id]) for e in found]
         rows.sort(key=lambda row: row["last_activity"] or 0, reverse=True)
+        self.warm_lineage([row["experiment_id"] for row in rows
+                           if row["run_count"] and not row["internal"]][:WARM_EXPERIMENTS])
         return {"experiments": rows}
 
     def runs(self, query: RunQuery) -> dict:

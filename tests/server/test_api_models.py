@@ -101,6 +101,31 @@ async def test_lineage_of_a_run_and_of_a_model(api, registered):
     assert "alias:churn@champion" in {node["id"] for node in graph["nodes"]}
 
 
+async def test_listing_experiments_indexes_them_for_lineage_in_the_background(api, registered, settings):
+    """The sidebar's GET experiments gives the server a head start: by the time someone asks
+    for lineage, the experiment's runs are indexed and the request pays only for the walk."""
+    from jupyter_mlops.core import lineage_index
+
+    lineage_index.forget()
+    status, _ = await api("experiments")
+    assert status == 200
+    index = lineage_index.experiment_index(store_client(settings), registered["experiment_id"], refresh=False)
+    deadline = time.monotonic() + 30
+    while index.age == float("inf") and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert registered["run_id"] in index.runs  # built without any lineage request
+    built = index.built
+    status, graph = await api("lineage", model="churn")
+    assert status == 200 and f"run:{registered['run_id']}" in {n["id"] for n in graph["nodes"]}
+    assert index.built == built  # the request used the warm index, it did not rebuild
+
+
+def store_client(settings):
+    from jupyter_mlops.core import store
+
+    return store.client(settings.tracking_uri)
+
+
 @pytest.mark.parametrize("query, status", [
     ({}, 400),
     ({"run": "abc", "model": "churn"}, 400),

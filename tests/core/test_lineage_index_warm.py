@@ -1,0 +1,62 @@
+"""The lineage index built ahead of need: warm() builds aside and swaps in, readers keep
+answering meanwhile, and a renewed index drops what was deleted."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from jupyter_mlops.core import lineage_index, store
+from jupyter_mlops.core.config import resolve
+
+
+@pytest.fixture
+def experiment(mlops_root):
+    settings = resolve()
+    store.prepare(settings)
+    client = store.client(settings.tracking_uri)
+    experiment_id = store.experiment_id(client, "warm.ipynb")
+    ids = [client.create_run(experiment_id, run_name=f"r{i}").info.run_id for i in range(5)]
+    lineage_index.forget()
+    yield client, experiment_id, ids
+    lineage_index.forget()
+
+
+def test_warm_builds_once_then_only_when_old(experiment, monkeypatch):
+    client, experiment_id, ids = experiment
+    assert lineage_index.warm(client, [experiment_id]) == [experiment_id]
+    index = lineage_index.experiment_index(client, experiment_id, refresh=False)
+    assert set(index.runs) == set(ids)
+    assert lineage_index.warm(client, [experiment_id]) == []  # fresh: nothing to do
+
+    client.delete_run(ids[0])
+    monkeypatch.setattr(index, "built", index.built - lineage_index.WARM_AT - 1)
+    assert lineage_index.warm(client, [experiment_id]) == [experiment_id]
+    assert set(index.runs) == set(ids[1:])  # the renewed index no longer holds the deleted run
+
+
+def test_readers_are_not_held_up_while_it_rebuilds(experiment, monkeypatch):
+    client, experiment_id, ids = experiment
+    index = lineage_index.experiment_index(client, experiment_id)  # built by a reader
+    monkeypatch.setattr(index, "built", index.built - lineage_index.WARM_AT - 1)
+    building, release = threading.Event(), threading.Event()
+    original = lineage_index.ExperimentIndex._rebuild
+
+    def slow_rebuild(self):
+        if self is not index:  # the aside copy warm() builds
+            building.set()
+            assert release.wait(10)
+        original(self)
+
+    monkeypatch.setattr(lineage_index.ExperimentIndex, "_rebuild", slow_rebuild)
+    warmer = threading.Thread(target=lineage_index.warm, args=(client, [experiment_id]))
+    warmer.start()
+    assert building.wait(10)
+    acquired = index.lock.acquire(timeout=2)  # a reader gets the index while the copy builds
+    assert acquired
+    index.lock.release()
+    assert set(index.runs) == set(ids)
+    release.set()
+    warmer.join(10)
+    assert index.age < lineage_index.WARM_AT
