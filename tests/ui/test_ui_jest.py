@@ -21,3 +21,19 @@ def test_jest_frontend_model():
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     assert "failed" not in report.split("Tests:")[-1].split("\n")[0], report
+
+
+def test_frontend_and_server_versions_are_one_release():
+    """The version handshake reports CLIENT_VERSION: it must be the package's own version."""
+    import json
+    import re
+
+    from jupyter_mlops._version import __version__
+
+    package = json.loads((LABEXTENSION / "package.json").read_text())
+    client = re.search(r"CLIENT_VERSION = '([^']+)'", (LABEXTENSION / "src" / "api.ts").read_text())
+    assert client, "labextension/src/api.ts must define CLIENT_VERSION"
+    assert package["version"] == client.group(1) == __version__, (
+        f"bump them together: package.json {package['version']}, api.ts {client.group(1)}, "
+        f"jupyter_mlops/_version.py {__version__}"
+    )
