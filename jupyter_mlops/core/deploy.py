@@ -227,7 +227,7 @@ def _start(client, version, alias, ref_text, port, tracking_uri, state_dir: Path
 def _record(client, deployment: Deployment) -> None:
     name, version = deployment.name, deployment.version
     client.set_model_version_tag(name, version, names.DEPLOYMENT_TAG.format(port=deployment.port), deployment.record())
-    ports = _ports(client, name, version) | {deployment.port}
+    ports = _ports(client, name, version)
     client.set_model_version_tag(name, version, names.DEPLOYMENTS, ",".join(str(p) for p in sorted(ports)))
 
 
@@ -237,7 +237,7 @@ def _stop(client, deployment: Deployment) -> None:
         serving.stop(deployment.pid, deployment.port)
     name, version = deployment.name, deployment.version
     client.delete_model_version_tag(name, version, names.DEPLOYMENT_TAG.format(port=deployment.port))
-    ports = _ports(client, name, version) - {deployment.port}
+    ports = _ports(client, name, version)
     if ports:
         client.set_model_version_tag(name, version, names.DEPLOYMENTS, ",".join(str(p) for p in sorted(ports)))
     else:
@@ -254,8 +254,12 @@ def _restore(client, previous: Deployment, tracking_uri, state_dir, timeout) -> 
 
 
 def _ports(client, name: str, version: str) -> set[int]:
+    """The ports with a record on the version.  The records (one tag per port) are the truth;
+    the searchable list is rewritten from them, so two kernels deploying or stopping at
+    the same moment can leave it stale for a write but never hide a record."""
     tags = client.get_model_version(name, version).tags
-    return {int(p) for p in tags.get(names.DEPLOYMENTS, "").split(",") if p.strip().isdigit()}
+    prefix = names.DEPLOYMENT_PREFIX
+    return {int(k[len(prefix):]) for k in tags if k.startswith(prefix) and k[len(prefix):].isdigit()}
 
 
 def _aliases(client, name: str) -> dict:

@@ -116,3 +116,34 @@ def test_a_version_that_cannot_be_served_leaves_the_previous_one_serving(trained
         run(ip, f"sys.path.remove({str(kernel_only)!r})")
     row = only_deployment(ip)
     assert (row.status, row.version, row.port, row.alias_version) == ("healthy", "1", port, "2")
+
+
+def test_records_not_the_port_list_say_what_is_deployed(mlops_root):
+    """Two kernels writing the searchable port list at once can leave it stale; the
+    per-port records are the truth, and every later write rebuilds the list from them."""
+    from jupyter_mlops.core import deploy, names, store
+    from jupyter_mlops.core.config import resolve
+
+    settings = resolve()
+    store.prepare(settings)
+    mlflow = store.client(settings.tracking_uri)
+    mlflow.create_registered_model("churn")
+    mlflow.create_model_version("churn", str(mlops_root / "no-model"), run_id=None)
+
+    def record(port: int) -> deploy.Deployment:
+        return deploy.Deployment(name="churn", version="1", alias=None, ref="churn/1", model_uri="models:/churn/1",
+                                 endpoint=f"http://127.0.0.1:{port}", host="127.0.0.1", port=port, pid=2**22 + port,
+                                 machine="elsewhere", started=0, log="")
+
+    first, second = record(5101), record(5102)
+    deploy._record(mlflow, first)
+    deploy._record(mlflow, second)
+    # The other kernel's list write landed last and missed the second port.
+    mlflow.set_model_version_tag("churn", "1", names.DEPLOYMENTS, "5101")
+    deploy._stop(mlflow, first)  # "elsewhere": only the record goes, no process is touched
+    assert mlflow.get_model_version("churn", "1").tags[names.DEPLOYMENTS] == "5102"
+    listed = deploy.deployments(mlflow, check_health=False)
+    assert [(d.port, d.status) for d in listed] == [(5102, "unknown")]
+    deploy._stop(mlflow, second)
+    assert names.DEPLOYMENTS not in mlflow.get_model_version("churn", "1").tags
+    assert deploy.deployments(mlflow, check_health=False) == []
