@@ -156,7 +156,8 @@ export interface ILineageNode {
   names?: string[];
   name?: string;
   version?: string;
-  alias?: string;
+  /** null on a deployment node deployed by version */
+  alias?: string | null;
   aliases?: string[] | Record<string, string>;
   model_id?: string | null;
   notebook?: string | null;

@@ -1,24 +1,34 @@
 /**
  * Everything the sidebar shows, without any widget: server settings (and the version
- * handshake), the experiments, which one is selected, its runs and the run in detail.
+ * handshake), the experiments, which one is selected, its runs and the run in detail;
+ * the lineage graph, registered models and deployments (each refreshed on its own).
  * `refresh()` is what the poll calls; it rejects on failure so the poll backs off.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IExperiment, IMLOpsApi, IServerSettings } from '../api';
+import { DeploymentsModel } from './deployments';
 import { DetailModel } from './detail';
 import { pickExperiment } from './experiments';
 import { ISort } from './format';
+import { LineageModel } from './lineage';
+import { ModelsModel } from './models';
 import { asProblem, IProblem, RunsModel } from './runs';
 
 export class SidebarModel {
   constructor(readonly api: IMLOpsApi, pageSize = 100) {
     this.runs = new RunsModel(api, pageSize);
     this.detail = new DetailModel(api);
+    this.models = new ModelsModel(api);
+    this.deployments = new DeploymentsModel(api);
+    this.lineage = new LineageModel(api, this);
   }
 
   readonly runs: RunsModel;
   readonly detail: DetailModel;
+  readonly models: ModelsModel;
+  readonly deployments: DeploymentsModel;
+  readonly lineage: LineageModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -80,6 +90,11 @@ export class SidebarModel {
       await this.detail.show(null);
       await this.runs.setQuery({ experimentId });
     }
+  }
+
+  /** The user picked a run in the runs table: show it, and draw its lineage. */
+  async selectRun(runId: string): Promise<void> {
+    await Promise.all([this.lineage.show({ run: runId }), this.detail.show(runId)]);
   }
 
   /** The active notebook changed: follow it unless the user picked an experiment. */

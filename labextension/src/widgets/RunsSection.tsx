@@ -68,7 +68,7 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
 
   const runs = model.runs;
   const columns = columnText.trim() ? parseColumns(columnText) : defaultColumns(runs.rows as IRunSummary[]);
-  const select = (run: IRunSummary) => void model.detail.show(run.run_id);
+  const select = (run: IRunSummary) => void model.selectRun(run.run_id);
   let body: JSX.Element;
   if (runs.error && runs.rows.length === 0 && !isBadQuery(runs.error)) {
     body = <Problem problem={runs.error} what="Cannot load runs" />;
