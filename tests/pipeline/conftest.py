@@ -97,5 +97,6 @@ def kfp_python() -> Path:
     # kfp's local runner finds them installed instead of fetching them per component.
     from importlib import metadata
 
-    pins = [f"{d}=={metadata.version(d)}" for d in ("pandas", "numpy", "scikit-learn", "pyarrow", "joblib")]
+    pins = [f"{d}=={metadata.version(d)}" for d in ("pandas", "numpy", "scikit-learn", "pyarrow", "joblib",
+                                                     "mlflow-skinny")]
     return cached_venv("kfp-venv", [KFP_REQUIREMENT, "pyyaml", *pins])

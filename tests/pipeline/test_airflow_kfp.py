@@ -4,6 +4,7 @@ its own cached virtualenv (both pin libraries that conflict with mlflow's)."""
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -94,7 +95,7 @@ local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=sys.argv
 spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-module.pipeline(max_depth=3)
+module.pipeline(max_depth=3, mlflow_tracking_uri=sys.argv[3])
 metrics = {}
 for output in pathlib.Path(sys.argv[2]).glob("*/*/executor_output.json"):
     for artifact in json.loads(output.read_text()).get("artifacts", {}).get("mlops_metrics", {}).get("artifacts", []):
@@ -104,13 +105,17 @@ print(json.dumps(metrics))
 
 
 @pytest.mark.slow
-def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_uri):
-    """Every component really runs (kfp.local, one subprocess per component) and the
-    metrics match the python target's."""
+@pytest.mark.postgres
+def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_uri, mlflow_server):
+    """Every component really runs (kfp.local, one subprocess per component), the metrics
+    match the python target's, and each component logs its run to an MLflow server (as
+    on a cluster: the components carry only the light MLflow client)."""
+    started = int(time.time() * 1000)
     out = tmp_path / "kfp"
     report = export_notebook(EXAMPLE, "kfp", out, observe=False)
     done = subprocess.run([str(kfp_python), "-c", KFP_LOCAL_RUN, str(out / f"{report.name}_kfp.py"),
-                           str(tmp_path / "root")], capture_output=True, text=True, timeout=600, check=False)
+                           str(tmp_path / "root"), mlflow_server.url], capture_output=True, text=True, timeout=600,
+                          check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     metrics = json.loads(done.stdout.strip().splitlines()[-1])
     from jupyter_mlops.pipeline.runner import run_pipeline
@@ -119,3 +124,16 @@ def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_
     ours = run_pipeline(tmp_path / "py" / report.name, params={"max_depth": 3}).metrics
     assert metrics["train-logreg"]["accuracy"] == ours["train_logreg"]["accuracy"]
     assert metrics["train-tree"]["tree_accuracy"] == ours["train_tree"]["tree_accuracy"]
+
+    # Every component logged its execution as an MLflow run, like the python target's steps.
+    client = MlflowClient(mlflow_server.url)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()],
+                              filter_string=f"tags.`mlops.pipeline.target` = 'kfp' and attributes.start_time >= {started}")
+    tracked = {r.data.tags["mlops.pipeline.step"]: r for r in runs}
+    assert set(tracked) == STEPS and all(r.info.status == "FINISHED" for r in tracked.values())
+    assert tracked["train_logreg"].data.metrics["accuracy"] == metrics["train-logreg"]["accuracy"]
+    assert tracked["train_tree"].data.params["max_depth"] == "3"
+    assert tracked["train_logreg"].data.tags["mlops.kind"] == "pipeline.step"
+    read = {d["name"] for d in json.loads(tracked["train_logreg"].data.tags["mlops.data.inputs"])}
+    written = {d["name"] for d in json.loads(tracked["scale"].data.tags["mlops.data.outputs"])}
+    assert "X_train_s" in read & written

@@ -4,6 +4,8 @@ KFP ships only a component function's own source to the cluster, so each compone
 carries the shared cells and its step's code as strings and runs them in one
 namespace, like the notebook did.  Data moves as KFP artifacts (parquet, npy or
 joblib files, with the jupyter-mlops fingerprint in their metadata when available).
+Each step execution is an MLflow run when the components get a tracking URI (see
+:mod:`.kfp_tracking`).
 ``python NAME_kfp.py`` compiles ``NAME.yaml`` with the kfp compiler.
 """
 
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ..plan import Finding, Plan, Step
-from . import package
+from . import kfp_tracking, package
 
 _TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
 
@@ -79,47 +81,64 @@ def _param_type(value: object) -> str:
     return _TYPES.get(type(value), "str")
 
 
-def component_source(plan: Plan, step: Step, shared: str, code: str) -> str:
+def component_source(plan: Plan, step: Step, shared: str, code: str, experiment: str) -> str:
     args = [f"in_{n}: Input[Artifact]" for n in sorted(step.inputs)]
     args += [f"out_{n}: Output[Artifact]" for n in step.outputs]
     args.append("mlops_metrics: Output[Metrics]")
+    args.append(f"{kfp_tracking.URI_PARAMETER}: str = ''")
     args += [f"{k}: {_param_type(v)} = {v!r}" for k, v in step.params.items()]
+    inputs = ", ".join(f"_data_record({n!r}, in_{n})" for n in sorted(step.inputs))
     lines = ["@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES)",
              f"def step_{step.name}(" + ", ".join(args) + "):",
              f'    """Step \'{step.name}\' from {step.cell.label}."""',
              _HELPERS,
+             kfp_tracking.TRACKING_HELPERS,
              f"    shared_code = {shared!r}",
              f"    step_code = {code!r}",
              f"    params = {{{', '.join(f'{k!r}: {k}' for k in step.params)}}}",
-             "    namespace = {'__name__': '__step__', 'display': lambda *objects, **_: print(*objects)}",
-             "    exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
-             "    namespace.update({" + ", ".join(f"{n!r}: _load(in_{n})" for n in sorted(step.inputs)) + "})",
-             "    namespace.update(params)",
-             "    namespace['param'] = lambda name, default=None: params.get(name, default)",
-             f"    exec(compile(step_code, 'steps/{step.name}.py', 'exec'), namespace)"]
-    lines += [f"    _save(namespace[{n!r}], out_{n})" for n in step.outputs]
+             f"    tracked = _start_run({kfp_tracking.URI_PARAMETER}, {experiment!r}, {step.name!r}, "
+             f"{kfp_tracking.step_tags(plan, step)!r}, params, [{inputs}])",
+             "    try:",
+             "        namespace = {'__name__': '__step__', 'display': lambda *objects, **_: print(*objects)}",
+             "        exec(compile(shared_code, 'shared.py', 'exec'), namespace)",
+             "        namespace.update({" + ", ".join(f"{n!r}: _load(in_{n})" for n in sorted(step.inputs)) + "})",
+             "        namespace.update(params)",
+             "        namespace['param'] = lambda name, default=None: params.get(name, default)",
+             f"        exec(compile(step_code, 'steps/{step.name}.py', 'exec'), namespace)"]
+    lines += [f"        _save(namespace[{n!r}], out_{n})" for n in step.outputs]
+    lines.append("        metrics = {}")
     for metric in step.metrics:  # a number, or a dict of numbers (as %%track logs them)
-        lines.append(f"    value = namespace[{metric!r}]")
-        lines.append(f"    for key, number in (value.items() if isinstance(value, dict) else [({metric!r}, value)]):")
-        lines.append("        mlops_metrics.log_metric(str(key), float(number))")
+        lines.append(f"        value = namespace[{metric!r}]")
+        lines.append(f"        for key, number in (value.items() if isinstance(value, dict) else "
+                     f"[({metric!r}, value)]):")
+        lines.append("            metrics[str(key)] = float(number)")
+    lines += ["        for key, number in metrics.items():",
+              "            mlops_metrics.log_metric(key, number)",
+              "    except BaseException as error:",
+              "        _finish_run(tracked, {}, [], error)",
+              "        raise",
+              "    _finish_run(tracked, metrics, ["
+              + ", ".join(f"_data_record({n!r}, out_{n})" for n in step.outputs) + "], None)"]
     return "\n".join(lines) + "\n"
 
 
-def pipeline_source(plan: Plan, packages: list[str]) -> str:
+def pipeline_source(plan: Plan, packages: list[str], experiment: str) -> str:
     shared = package.shared_source(plan)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     parts = [_HEADER.format(name=plan.name, notebook=plan.notebook, python=version, packages=packages)]
     for step in plan.steps:
-        parts.append("\n" + component_source(plan, step, shared, package.step_source(step)))
+        parts.append("\n" + component_source(plan, step, shared, package.step_source(step), experiment))
     params: dict[str, object] = {}
     for step in plan.steps:
         for key, value in step.params.items():
             params.setdefault(key, value)
-    signature = ", ".join(f"{k}: {_param_type(v)} = {v!r}" for k, v in params.items())
+    signature = ", ".join([*(f"{k}: {_param_type(v)} = {v!r}" for k, v in params.items()),
+                           f"{kfp_tracking.URI_PARAMETER}: str = ''"])
     body = []
     for step in plan.steps:
         kwargs = [f"in_{n}={src}_task.outputs['out_{n}']" for n, src in sorted(step.inputs.items())]
         kwargs += [f"{k}={k}" for k in step.params]
+        kwargs.append(f"{kfp_tracking.URI_PARAMETER}={kfp_tracking.URI_PARAMETER}")
         body.append(f"    {step.name}_task = step_{step.name}({', '.join(kwargs)})")
         body.append(f"    {step.name}_task.set_display_name({step.name!r})")
     dash_name = plan.name.replace("_", "-")
@@ -133,8 +152,9 @@ def pipeline_source(plan: Plan, packages: list[str]) -> str:
 def render(plan: Plan, root: Path, experiment: str) -> list[str]:
     packages = [p for p in package.requirements(plan)
                 if not p.startswith(("jupyter-mlops", "mlflow", "cloudpickle"))]
+    packages.append(kfp_tracking.mlflow_requirement())  # the components log their runs
     source = root / f"{plan.name}_kfp.py"
-    source.write_text(pipeline_source(plan, packages), encoding="utf-8")
+    source.write_text(pipeline_source(plan, packages, experiment), encoding="utf-8")
     (root / "requirements.txt").write_text("\n".join(packages) + "\n", encoding="utf-8")
     try:
         import kfp  # noqa: F401 - compile here when kfp is installed beside jupyter-mlops
