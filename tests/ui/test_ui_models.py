@@ -124,6 +124,11 @@ def test_model_lineage_and_deployment_in_the_sidebar(lab_ui, lab, no_server_left
     expect(svg.locator(".jp-mlops-lineage-edge").first).to_be_attached()
     lab["artifacts"].mkdir(exist_ok=True)
     sidebar.screenshot(path=str(lab["artifacts"] / "lineage-model.png"))
+    legend = lineage.locator(".jp-mlops-lineage-legend-box")
+    legend.locator("summary").click()
+    expect(legend.locator(".jp-mlops-lineage-legend")).to_contain_text("model version")
+    lineage.screenshot(path=str(lab["artifacts"] / "lineage-legend.png"))
+    legend.locator("summary").click()
 
     # Clicking the run node opens that run in the run detail section
     svg.locator(f'[data-node-id="run:{fit_run}"]').click()

@@ -66,7 +66,7 @@ export class MLOpsSidebar extends SidePanel {
     // Room for the runs and a readable graph at the default height; models and
     // deployments open on demand (or when a lineage node leads there).
     const accordion = this.content as AccordionPanel;
-    accordion.setRelativeSizes?.([3, 2.5, 4.5, 2.5, 2.5]);
+    accordion.setRelativeSizes?.([3.5, 3, 3.5, 2.5, 2.5]);
     for (const section of [this.modelsSection, this.deploymentsSection]) {
       accordion.collapse?.(accordion.widgets.indexOf(section));
     }
