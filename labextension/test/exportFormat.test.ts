@@ -185,11 +185,11 @@ describe('exportProblem', () => {
   });
 
   it('says that nothing was written when the folder exists', () => {
-    const error = new FakeApiError(409, 'exists', 'quickstart_pipeline already exists; remove it');
+    const error = new FakeApiError(409, 'exists', 'quickstart_pipeline already exists; remove it or choose another --out folder.');
     expect(exportProblem(error)).toEqual({
       code: 'exists',
       cell: null,
-      message: 'Not exported, nothing written: quickstart_pipeline already exists; remove it'
+      message: 'Not exported, nothing written: quickstart_pipeline already exists; remove it or choose another output folder.'
     });
   });
 

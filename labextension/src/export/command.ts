@@ -9,7 +9,7 @@ import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
-import { ExportTarget, IExportReport, IMLOpsApi } from '../api';
+import { ExportTarget, IExportReport, IExportRequest, IMLOpsApi } from '../api';
 import { selectCell } from './cells';
 import { askExportOptions } from './dialog';
 import { buildRequest, exportProblem, pendingMessage, successMessage } from './format';
@@ -112,49 +112,74 @@ export async function runExport(deps: IExportDeps, args: IExportArgs): Promise<I
     return null;
   }
   const request = buildRequest(path, form);
-  const id = Notification.emit(pendingMessage(request, saved), 'in-progress', { autoClose: false });
+  // The result replaces the pending notification rather than updating it (as
+  // Notification.promise does): an update that comes before the pending toast is on
+  // screen is lost by the toast library, leaving a spinner forever (a fast 400 does it).
+  const pending = Notification.emit(pendingMessage(request, saved), 'in-progress', { autoClose: false });
+  let report: IExportReport;
   try {
-    const report = await deps.api.exportNotebook(request);
-    const message = successMessage(report, saved);
-    Notification.update({
-      id,
-      message,
-      type: report.warnings.length ? 'warning' : 'success',
-      autoClose: false,
-      actions: [
-        {
-          label: 'Show report',
-          caption: 'Steps, dependencies, parameters, cells left out, warnings, and how to run it',
-          displayType: 'accent',
-          callback: () => void showReport(report, () => openFolder(app, report.out))
-        },
-        { label: 'Open folder', caption: report.out, callback: () => openFolder(app, report.out) }
-      ]
-    });
-    return report;
+    report = await deps.api.exportNotebook(request);
   } catch (error) {
-    const problem = exportProblem(error);
-    const actions: Notification.IAction[] = [];
-    if (problem.cell !== null) {
-      const cell = problem.cell;
-      actions.push({
-        label: 'Go to cell',
-        caption: `Select cell ${cell + 1} of ${path}`,
-        displayType: 'accent',
-        callback: () =>
-          void selectCell(app, deps.docManager, path, cell).then(failure => {
-            if (failure) {
-              Notification.warning(failure, { autoClose: 8000 });
-            }
-          })
-      });
-    }
-    if (problem.message.length > NOTIFICATION_LIMIT) {
-      actions.push(details('Export failed', problem.message));
-    }
-    Notification.update({ id, message: problem.message, type: 'error', autoClose: false, actions });
+    Notification.dismiss(pending);
+    notifyFailed(deps, request, error);
     return null;
   }
+  Notification.dismiss(pending);
+  notifyExported(app, report, saved);
+  return report;
+}
+
+function notifyExported(app: JupyterFrontEnd, report: IExportReport, saved: boolean): void {
+  Notification.emit(successMessage(report, saved), report.warnings.length ? 'warning' : 'success', {
+    autoClose: false,
+    actions: [
+      {
+        label: 'Show report',
+        caption: 'Steps, dependencies, parameters, cells left out, warnings, and how to run it',
+        displayType: 'accent',
+        callback: () => void showReport(report, () => openFolder(app, report.out))
+      },
+      { label: 'Open folder', caption: report.out, callback: () => openFolder(app, report.out) }
+    ]
+  });
+}
+
+function notifyFailed(deps: IExportDeps, request: IExportRequest, error: unknown): void {
+  const problem = exportProblem(error);
+  const path = request.notebook;
+  const actions: Notification.IAction[] = [];
+  if (problem.code === 'exists') {
+    actions.push({
+      label: 'Choose another folder',
+      caption: 'Open the export dialog again with these choices',
+      displayType: 'accent',
+      callback: () =>
+        void deps.app.commands.execute(EXPORT_COMMAND, {
+          path,
+          target: request.target,
+          out: request.out,
+          name: request.name
+        })
+    });
+  }
+  if (problem.cell !== null) {
+    const cell = problem.cell;
+    actions.push({
+      label: 'Go to cell',
+      caption: `Select cell ${cell + 1} of ${path}`,
+      displayType: 'accent',
+      callback: () =>
+        void selectCell(deps.app, deps.docManager, path, cell).then(failure => {
+          if (failure) {
+            Notification.warning(failure, { autoClose: 8000 });
+          }
+        })
+    });
+  }
+  if (problem.message.length > NOTIFICATION_LIMIT) {
+    actions.push(details('Export failed', problem.message));
+  }
+  Notification.error(problem.message, { autoClose: false, actions });
 }
 
 export function addExportCommand(deps: IExportDeps): void {

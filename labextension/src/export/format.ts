@@ -18,19 +18,19 @@ export const TARGETS: ReadonlyArray<ITargetInfo> = [
   {
     target: 'python',
     label: 'Python package',
-    description: 'A standalone package you run here or anywhere with python -m NAME.',
+    description: 'A standalone package: python -m NAME runs the steps in order, here or anywhere.',
     suffix: 'pipeline'
   },
   {
     target: 'airflow',
     label: 'Airflow DAG',
-    description: 'A DAG file, one task per step, to copy into your Airflow dags folder.',
+    description: 'A TaskFlow DAG, one task per step, beside the package; copy it into your dags folder.',
     suffix: 'airflow'
   },
   {
     target: 'kfp',
     label: 'Kubeflow Pipelines',
-    description: 'A Kubeflow Pipelines v2 spec (pipeline.yaml) to upload or run with kfp.',
+    description: 'A Kubeflow Pipelines v2 pipeline, one component per step; compile it with kfp, then upload.',
     suffix: 'kfp'
   }
 ];
@@ -240,7 +240,9 @@ export function exportProblem(error: unknown): IExportProblem {
   const details = (e.details ?? {}) as Record<string, unknown>;
   const cell = Number.isInteger(details.cell) && (details.cell as number) >= 0 ? (details.cell as number) : null;
   if (code === 'exists') {
-    return { code, cell, message: `Not exported, nothing written: ${message}` };
+    // The server words it for the CLI (--out); here the folder is a field of the dialog.
+    const worded = message.replace('--out folder', 'output folder');
+    return { code, cell, message: `Not exported, nothing written: ${worded}` };
   }
   if (e.status === 403) {
     return { code, cell, message: `Not allowed to export (it writes files): ${message}` };
