@@ -91,11 +91,44 @@ def pinned_requirements(flavor: Flavor, obj=None) -> list[str]:
                 packages.append(dist)
     pins = []
     for name in packages:
+        dist = _installed_as(name)
+        if dist is not None:
+            pins.append(f"{dist}=={metadata.version(dist)}")
+    return pins
+
+
+def _installed_as(name: str) -> str | None:
+    """The distribution that is installed for ``name``: itself, or another one providing
+    the same module (xgboost-cpu for xgboost, say); None when neither is."""
+    try:
+        metadata.version(name)
+        return name
+    except metadata.PackageNotFoundError:
+        pass
+    for dist in _distributions().get(name.replace("-", "_"), []):
         try:
-            pins.append(f"{name}=={metadata.version(name)}")
+            metadata.version(dist)
+            return dist
         except metadata.PackageNotFoundError:
             continue
-    return pins
+    return None
+
+
+def example_and_output(flavor: Flavor, obj, example):
+    """The input example as the flavor logs it, and what the model returns for it (the two
+    halves of the signature).  PyTorch modules are called, on a tensor of the module's own
+    dtype, and logged with a numpy example (MLflow's traced "pt2" format needs one)."""
+    if flavor is _PYTORCH:
+        import numpy as np
+        import torch
+
+        dtype = next((p.dtype for p in obj.parameters()), torch.float32)
+        values = example.to_numpy() if hasattr(example, "to_numpy") else np.asarray(example)
+        tensor = torch.as_tensor(np.ascontiguousarray(values)).to(dtype)
+        with torch.no_grad():
+            output = obj(tensor)
+        return tensor.numpy(), output.detach().cpu().numpy()
+    return example, obj.predict(example)
 
 
 @functools.lru_cache(maxsize=1)

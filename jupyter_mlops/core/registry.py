@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from . import names, store
-from .flavors import NotAModel, detect_flavor, pinned_requirements, python_model_for
+from .flavors import NotAModel, detect_flavor, example_and_output, pinned_requirements, python_model_for
 from .gate import GateError, check_gate, parse_gate
 
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -101,8 +101,8 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
     if run is not None and run.info.status != "FINISHED":
         warnings.append(f"the source run {run.info.run_id} is {run.info.status}, not FINISHED.")
     if input_example is None and run is not None and namespace is not None:
-        input_example = example_from_namespace(obj, run, namespace)
-    signature, example = _signature(obj, input_example, warnings)
+        input_example = example_from_namespace(obj, run, namespace, flavor)
+    signature, example = _signature(obj, flavor, input_example, warnings)
     experiment_id = run.info.experiment_id if run else store.experiment_id(client, experiment or names.DEFAULT_EXPERIMENT)
     version_tags = {**_lineage_tags(run, flavor.name, variable, require), **{k: str(v) for k, v in (tags or {}).items()}}
     artifact_name = re.sub(r"[^A-Za-z0-9_-]+", "_", variable or name)[:100] or "model"
@@ -132,7 +132,7 @@ def register_model(obj, name: str, *, tracking_uri: str | None = None, run_id: s
                         gate=passed, warnings=warnings)
 
 
-def example_from_namespace(model, run, namespace: dict, rows: int = 5):
+def example_from_namespace(model, run, namespace: dict, flavor=None, rows: int = 5):
     """A few rows of the data the producing run read (then wrote) that ``model`` predicts
     on: the run's ``mlops.data.inputs`` / ``outputs`` name the variables, ``namespace``
     holds them.  None when no candidate works."""
@@ -148,7 +148,7 @@ def example_from_namespace(model, run, namespace: dict, rows: int = 5):
         if head is None:
             continue
         try:
-            model.predict(head)
+            example_and_output(flavor or detect_flavor(model), model, head)
         except Exception:  # noqa: BLE001, S112 - not this model's input (labels, another table): try the next
             continue
         return head
@@ -182,7 +182,7 @@ def store_display(client) -> str:
     return hide_credentials(client.tracking_uri)
 
 
-def _signature(obj, example, warnings: list[str]):
+def _signature(obj, flavor, example, warnings: list[str]):
     """Infer the signature from a few rows the model can predict on."""
     if example is None:
         warnings.append("no input example: the model is registered without a signature "
@@ -191,7 +191,7 @@ def _signature(obj, example, warnings: list[str]):
     from mlflow.models import infer_signature
 
     try:
-        output = obj.predict(example)
+        example, output = example_and_output(flavor, obj, example)
         return infer_signature(example, output), example
     except Exception as exc:  # noqa: BLE001 - the model rejected the example: register without it
         warnings.append(f"the input example could not be predicted on ({type(exc).__name__}: {exc}); "
