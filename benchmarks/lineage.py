@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sidebar_api import free_port, get, start_server  # noqa: E402 - the same server launcher
+from sidebar_api import free_port, get, start_server, wait_until_up  # noqa: E402 - the same launcher
 
 
 def build(client, runs: int, versions: int) -> None:
@@ -138,16 +138,7 @@ def served(folder: Path):
     server = start_server(folder, port, token, {"JUPYTER_MLOPS_ROOT": str(folder)})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(conn, "/jupyter-mlops/api/settings", token)
-                break
-            except (OSError, RuntimeError, http.client.HTTPException):
-                if time.monotonic() > deadline:
-                    raise
-                conn.close()
-                time.sleep(0.3)
+        wait_until_up(conn, token)
 
         def call(path: str) -> float:
             started = time.perf_counter()

@@ -124,6 +124,20 @@ def start_server(root: Path, port: int, token: str, extra_env: dict) -> subproce
     return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def wait_until_up(conn: http.client.HTTPConnection, token: str, timeout: float = 60) -> None:
+    """Until the server answers GET settings (it imports MLflow and opens the store first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            get(conn, "/jupyter-mlops/api/settings", token)
+            return
+        except (OSError, RuntimeError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise
+            conn.close()
+            time.sleep(0.3)
+
+
 def get(conn: http.client.HTTPConnection, path: str, token: str) -> dict:
     conn.request("GET", path, headers={"Authorization": f"token {token}"})
     reply = conn.getresponse()
@@ -186,16 +200,7 @@ def run_benchmark(args, root: Path, uri: str, server_env: dict) -> None:
     server = start_server(root, port, token, server_env)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(conn, "/jupyter-mlops/api/settings", token)
-                break
-            except (OSError, RuntimeError, http.client.HTTPException):
-                if time.monotonic() > deadline:
-                    raise
-                conn.close()
-                time.sleep(0.3)
+        wait_until_up(conn, token)
         query = f"/jupyter-mlops/api/runs?experiment_id={experiment_id}&page_size={PAGE}&order_by=attributes.start_time+DESC"
 
         ours_page = get(conn, query, token)
