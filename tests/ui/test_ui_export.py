@@ -190,6 +190,14 @@ def test_a_syntax_error_names_the_cell_and_go_to_cell_selects_it(lab_ui, lab, ar
     settled(page)
     page.screenshot(path=str(artifacts / "export-syntax-error.png"))
 
+    # The message is longer than a notification shows: "Details" has all of it, and
+    # leaves the notification (and its "Go to cell") in place.
+    failed.locator(".jp-toast-button").filter(has_text="Details").click()
+    full = page.locator(".jp-Dialog").filter(has_text="Export failed")
+    expect(full).to_contain_text("Fix the cell (it must run in the notebook) and export again.")
+    full.locator(".jp-Dialog-button").first.click()
+    expect(full).to_have_count(0)
+
     assert lab_ui.active_cell_id() == "fine-cell"
     failed.locator(".jp-toast-button").filter(has_text="Go to cell").click()
     lab_ui.wait_for_active_cell(BROKEN_CELL_ID)
@@ -245,3 +253,14 @@ def test_unsaved_edit_is_saved_before_the_export(lab_ui, lab):
     assert page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty") is False
     steps = [p for p in (root / "edited_pipeline").rglob("steps/*.py") if p.name != "__init__.py"]
     assert len(steps) == 1 and "edited_marker = result * 2" in steps[0].read_text()
+
+
+def test_notebook7_toolbar_button_exports(nb7_ui, notebook7):
+    page = nb7_ui.page
+    nb7_ui.open_notebook()
+    page.locator(".jp-NotebookPanel-toolbar .jp-mlops-export-button").click()
+    dialog = export_dialog(page)
+    expect(out_field(dialog)).to_have_value("quickstart_pipeline")
+    press_export(dialog)
+    expect(toast(page, "1 step to quickstart_pipeline")).to_be_visible(timeout=60_000)
+    assert (notebook7["root"] / "quickstart_pipeline" / "quickstart" / "__main__.py").is_file()

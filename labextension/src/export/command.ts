@@ -70,7 +70,10 @@ function details(title: string, message: string): Notification.IAction {
   return {
     label: 'Details',
     caption: 'Show the whole message',
-    callback: () => void showErrorMessage(title, message)
+    callback: event => {
+      event.preventDefault(); // keep the notification: its other actions are still wanted
+      void showErrorMessage(title, message);
+    }
   };
 }
 
