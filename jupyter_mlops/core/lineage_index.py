@@ -11,6 +11,8 @@ picks up deleted runs and runs a journal replayed with old timestamps.
 The first use of an experiment pays for loading it (~1 s per 1,000 runs).  A long-lived
 process (the Jupyter server) calls :func:`warm` ahead of need, so that cost is paid in
 the background and a rebuild never holds up a reader: it is built aside and swapped in.
+Warming is bounded, since it takes the CPU the process's requests need too: at most
+``budget`` runs a call, and an index is renewed only while lineage requests use it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from . import names
 MAX_AGE = 300.0
 # warm() rebuilds an index this far into its life, before a reader would have to.
 WARM_AT = 0.8 * MAX_AGE
+WARM_BUDGET = 10_000  # runs one warm() call may load (~10 s of one core on SQLite)
 # A run is written a moment after it starts (the drainer creates it from the journal),
 # and kernels may run on machines whose clocks differ a little: look this far before the
 # last refresh for runs that appeared since.  Runs a journal replays after an outage are
@@ -79,11 +82,13 @@ class ExperimentIndex:
         self.producers: dict[str, set[str]] = {}
         self.consumers: dict[str, set[str]] = {}
         self.built = 0.0
+        self.used = 0.0  # when a reader last refreshed it (monotonic)
         self.refreshed_ms = 0  # wall clock of the last refresh
         self.lock = threading.Lock()
 
     def refresh(self) -> None:
         with self.lock:
+            self.used = time.monotonic()
             now_ms = int(time.time() * 1000)
             if not self.built or time.monotonic() - self.built > MAX_AGE:
                 self._rebuild()
@@ -102,10 +107,17 @@ class ExperimentIndex:
         """Seconds since the last full build (infinite before the first)."""
         return time.monotonic() - self.built if self.built else float("inf")
 
+    @property
+    def wants_warming(self) -> bool:
+        """Never built, or old and still read (an index nobody asks for is left to age)."""
+        if not self.built:
+            return True
+        return self.age >= WARM_AT and time.monotonic() - self.used < MAX_AGE
+
     def warm(self) -> bool:
         """Build (or rebuild, once it is ``WARM_AT`` old) without holding up readers: the
         new index is built aside, then swapped in.  True when it did build."""
-        if self.age < WARM_AT:
+        if not self.wants_warming:
             return False
         started_ms = int(time.time() * 1000)
         fresh = ExperimentIndex(self.client, self.experiment_id)
@@ -166,9 +178,18 @@ def experiment_index(client, experiment_id: str, refresh: bool = True) -> Experi
     return index
 
 
-def warm(client, experiment_ids) -> list[str]:
-    """Build or renew the indexes of these experiments ahead of need; the ids it built."""
-    return [e for e in experiment_ids if experiment_index(client, e, refresh=False).warm()]
+def warm(client, experiments: list[tuple[str, int]], budget: int = WARM_BUDGET) -> list[str]:
+    """Build or renew ahead of need the indexes of these ``(experiment id, run count)``,
+    in order, loading at most ``budget`` runs; the ids it built."""
+    built = []
+    for experiment_id, runs in experiments:
+        index = experiment_index(client, experiment_id, refresh=False)
+        if runs > budget or not index.wants_warming:
+            continue
+        if index.warm():
+            built.append(experiment_id)
+            budget -= runs
+    return built
 
 
 def forget(tracking_uri: str | None = None) -> None:

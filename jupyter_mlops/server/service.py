@@ -88,10 +88,11 @@ class MLOpsService:
 
         self._pool.submit(warm)
 
-    def warm_lineage(self, experiment_ids: list[str]) -> None:
-        """Index these experiments' runs for lineage in the background (one warm-up at a
-        time), so that GET lineage does not pay for loading them; see core.lineage_index."""
-        if not experiment_ids or not self._warming.acquire(blocking=False):
+    def warm_lineage(self, experiments: list[tuple[str, int]]) -> None:
+        """Index these ``(experiment id, run count)`` for lineage in the background (one
+        warm-up at a time, bounded), so that GET lineage does not pay for loading them;
+        see core.lineage_index."""
+        if not experiments or not self._warming.acquire(blocking=False):
             return
 
         def warm() -> None:
@@ -100,7 +101,7 @@ class MLOpsService:
             try:
                 client = self.client
                 started = time.perf_counter()
-                built = lineage_index.warm(client, experiment_ids)
+                built = lineage_index.warm(client, experiments)
                 if built:
                     # One graph walked too: MLflow's first use of each query shape (the
                     # registry, dataset digests) costs more than the walk itself.
@@ -165,7 +166,7 @@ class MLOpsService:
         activity = experiment_activity(client, [e.experiment_id for e in found])
         rows = [serialize.experiment(e, activity[e.experiment_id]) for e in found]
         rows.sort(key=lambda row: row["last_activity"] or 0, reverse=True)
-        self.warm_lineage([row["experiment_id"] for row in rows
+        self.warm_lineage([(row["experiment_id"], row["run_count"]) for row in rows
                            if row["run_count"] and not row["internal"]][:WARM_EXPERIMENTS])
         return {"experiments": rows}
 

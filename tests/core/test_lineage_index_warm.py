@@ -23,17 +23,32 @@ def experiment(mlops_root):
     lineage_index.forget()
 
 
-def test_warm_builds_once_then_only_when_old(experiment, monkeypatch):
+def test_warm_builds_once_then_renews_only_what_readers_use(experiment, monkeypatch):
     client, experiment_id, ids = experiment
-    assert lineage_index.warm(client, [experiment_id]) == [experiment_id]
+    assert lineage_index.warm(client, [(experiment_id, len(ids))]) == [experiment_id]
     index = lineage_index.experiment_index(client, experiment_id, refresh=False)
     assert set(index.runs) == set(ids)
-    assert lineage_index.warm(client, [experiment_id]) == []  # fresh: nothing to do
+    assert lineage_index.warm(client, [(experiment_id, len(ids))]) == []  # fresh: nothing to do
 
     client.delete_run(ids[0])
     monkeypatch.setattr(index, "built", index.built - lineage_index.WARM_AT - 1)
-    assert lineage_index.warm(client, [experiment_id]) == [experiment_id]
+    assert lineage_index.warm(client, [(experiment_id, len(ids))]) == []  # old, but nobody reads it
+    index.refresh()  # a lineage request reads it (and, being within MAX_AGE, only updates it)
+    assert ids[0] in index.runs
+    assert lineage_index.warm(client, [(experiment_id, len(ids))]) == [experiment_id]
     assert set(index.runs) == set(ids[1:])  # the renewed index no longer holds the deleted run
+
+
+def test_warm_loads_at_most_its_budget_of_runs(experiment, mlops_root):
+    client, experiment_id, ids = experiment
+    from jupyter_mlops.core import store
+
+    other = store.experiment_id(client, "other.ipynb")
+    client.create_run(other, run_name="only")
+    # Newest first, as the server lists them: the big one does not fit, the small one does.
+    assert lineage_index.warm(client, [(experiment_id, len(ids)), (other, 1)], budget=3) == [other]
+    assert lineage_index.experiment_index(client, experiment_id, refresh=False).age == float("inf")
+    assert lineage_index.warm(client, [(experiment_id, len(ids)), (other, 1)], budget=6) == [experiment_id]
 
 
 def test_readers_are_not_held_up_while_it_rebuilds(experiment, monkeypatch):
@@ -50,7 +65,7 @@ def test_readers_are_not_held_up_while_it_rebuilds(experiment, monkeypatch):
         original(self)
 
     monkeypatch.setattr(lineage_index.ExperimentIndex, "_rebuild", slow_rebuild)
-    warmer = threading.Thread(target=lineage_index.warm, args=(client, [experiment_id]))
+    warmer = threading.Thread(target=lineage_index.warm, args=(client, [(experiment_id, len(ids))]))
     warmer.start()
     assert building.wait(10)
     acquired = index.lock.acquire(timeout=2)  # a reader gets the index while the copy builds
