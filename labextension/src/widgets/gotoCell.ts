@@ -28,28 +28,49 @@ export async function goToCell(
       message: `The notebook ${notebookPath} no longer exists (moved or deleted), so its cell cannot be shown.`
     };
   }
-  const widget = docManager.openOrReveal(notebookPath);
-  if (!widget) {
-    return { ok: false, message: `JupyterLab could not open ${notebookPath}.` };
+  const opened = await openNotebook(docManager, notebookPath);
+  if (typeof opened === 'string') {
+    return { ok: false, message: opened };
   }
-  await widget.context.ready;
-  if (!(widget instanceof NotebookPanel)) {
-    return { ok: false, message: `${notebookPath} did not open as a notebook.` };
-  }
-  await widget.revealed;
-  const notebook = widget.content;
-  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+  const index = opened.content.widgets.findIndex(cell => cell.model.id === cellId);
   if (index < 0) {
     return {
       ok: false,
       message: `The cell this run came from (id ${cellId}) is no longer in ${notebookPath}: it was deleted or the notebook was rewritten.`
     };
   }
-  app.shell.activateById(widget.id);
+  await selectCellAt(app, opened, index);
+  return { ok: true, message: `Cell ${index + 1} of ${notebookPath}.` };
+}
+
+/** Open (or reveal) a notebook; a message saying why when it is not one. */
+export async function openNotebook(
+  docManager: IDocumentManager,
+  path: string
+): Promise<NotebookPanel | string> {
+  const widget = docManager.openOrReveal(path);
+  if (!widget) {
+    return `JupyterLab could not open ${path}.`;
+  }
+  await widget.context.ready;
+  if (!(widget instanceof NotebookPanel)) {
+    return `${path} did not open as a notebook.`;
+  }
+  await widget.revealed;
+  return widget;
+}
+
+/** Make cell `index` the active one, in command mode, scrolled into view and focused. */
+export async function selectCellAt(
+  app: JupyterFrontEnd,
+  panel: NotebookPanel,
+  index: number
+): Promise<void> {
+  const notebook = panel.content;
+  app.shell.activateById(panel.id);
   notebook.deselectAll();
   notebook.activeCellIndex = index;
   notebook.mode = 'command';
   await notebook.scrollToItem(index, 'center');
   notebook.activeCell?.node.focus();
-  return { ok: true, message: `Cell ${index + 1} of ${notebookPath}.` };
 }
