@@ -38,7 +38,6 @@ def _sync(args) -> int:
     if args.retry_failed:
         print(f"re-queued {journal.retry_failed()} failed entries")
     start = journal.backlog()
-    lock = drainer.try_lock(settings.state_dir)
     deadline = time.monotonic() + args.timeout
 
     last = [0.0]
@@ -51,16 +50,21 @@ def _sync(args) -> int:
             last[0] = time.monotonic()
             print(f"synced {done} entries, {pending} pending", file=sys.stderr, flush=True)
 
-    if lock is not None:
-        try:
-            worker = drainer.Drainer(journal)
-            worker.drain(timeout=args.timeout, progress=progress)
-        finally:
-            lock.close()
-    else:
-        while journal.backlog() and time.monotonic() < deadline:
-            progress(start - journal.backlog(), journal.backlog())
-            time.sleep(0.2)
+    # Drain here, unless the background drainer does; if it stops (it gives up on a store
+    # that stays down), take over from it.
+    while True:
+        lock = drainer.try_lock(settings.state_dir)
+        if lock is not None:
+            try:
+                worker = drainer.Drainer(journal)
+                worker.drain(timeout=max(deadline - time.monotonic(), 0.0), progress=progress)
+            finally:
+                lock.close()
+            break
+        if not journal.backlog() or time.monotonic() >= deadline:
+            break
+        progress(start - journal.backlog(), journal.backlog())
+        time.sleep(0.2)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     pending = journal.backlog()
