@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 COMMAND = "jupyter-mlops:export-notebook"
@@ -87,10 +88,18 @@ def test_command_is_in_the_palette_and_needs_a_notebook(lab_ui, lab):
     lab_ui.command(COMMAND)
     expect(toast(page, "Open a notebook first")).to_be_visible(timeout=10_000)
 
-    lab_ui.command("apputils:activate-command-palette")
+    # The modal palette closes when it loses focus (a toast sliding in can take it): open
+    # it once the toast is gone, and again if it closed before the text went in.
+    expect(page.locator(".Toastify__toast")).to_have_count(0, timeout=20_000)
     search = page.locator(".lm-CommandPalette-input >> visible=true")
-    expect(search).to_have_count(1, timeout=15_000)
-    search.fill("Export Notebook as Pipeline")
+    for _attempt in range(3):
+        lab_ui.command("apputils:activate-command-palette")
+        try:
+            search.fill("Export Notebook as Pipeline", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    expect(search).to_have_value("Export Notebook as Pipeline")
     item = page.locator(".lm-CommandPalette-item").filter(has_text="Export Notebook as Pipeline")
     expect(item).to_have_count(1)
     expect(item).to_have_class(re.compile(r"lm-mod-disabled"))
