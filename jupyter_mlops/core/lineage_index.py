@@ -27,7 +27,10 @@ from . import names
 MAX_AGE = 300.0
 # warm() rebuilds an index this far into its life, before a reader would have to.
 WARM_AT = 0.8 * MAX_AGE
-WARM_BUDGET = 10_000  # runs one warm() call may load (~10 s of one core on SQLite)
+WARM_BUDGET = 5_000  # runs one warm() call may load (~5 s of one core on SQLite)
+# warm() loads small pages with a pause between them: the process's requests share its
+# GIL, and a thread that never waits makes every one of their I/O calls queue behind it.
+WARM_PAGE, WARM_PAUSE = 200, 0.02
 # A run is written a moment after it starts (the drainer creates it from the journal),
 # and kernels may run on machines whose clocks differ a little: look this far before the
 # last refresh for runs that appeared since.  Runs a journal replays after an outage are
@@ -96,9 +99,9 @@ class ExperimentIndex:
                 self._update(max(self.refreshed_ms - SLACK_MS, 0))
             self.refreshed_ms = now_ms
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, page: int = 1000, pause: float = 0.0) -> None:
         self.runs, self.producers, self.consumers = {}, {}, {}
-        for run in self._search(""):
+        for run in self._search("", page, pause):
             self._add(summarize(run))
         self.built = time.monotonic()
 
@@ -121,7 +124,7 @@ class ExperimentIndex:
             return False
         started_ms = int(time.time() * 1000)
         fresh = ExperimentIndex(self.client, self.experiment_id)
-        fresh._rebuild()
+        fresh._rebuild(WARM_PAGE, WARM_PAUSE)
         with self.lock:
             if self.age < WARM_AT:  # a reader built it meanwhile
                 return False
@@ -139,15 +142,17 @@ class ExperimentIndex:
         for run in fresh:
             self._add(summarize(run))
 
-    def _search(self, filter_string: str):
+    def _search(self, filter_string: str, page_size: int = 1000, pause: float = 0.0):
         token = None
         while True:
-            page = self.client.search_runs([self.experiment_id], filter_string=filter_string, max_results=1000,
-                                           page_token=token)
+            page = self.client.search_runs([self.experiment_id], filter_string=filter_string,
+                                           max_results=page_size, page_token=token)
             yield from page
             token = page.token
             if not token:
                 return
+            if pause:
+                time.sleep(pause)
 
     def _add(self, summary: RunSummary) -> None:
         old = self.runs.get(summary.run_id)

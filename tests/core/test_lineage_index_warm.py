@@ -45,7 +45,7 @@ def test_warm_loads_at_most_its_budget_of_runs(experiment, mlops_root):
 
     other = store.experiment_id(client, "other.ipynb")
     client.create_run(other, run_name="only")
-    # Newest first, as the server lists them: the big one does not fit, the small one does.
+    # In order (the server lists the newest first): the big one does not fit, the small one does.
     assert lineage_index.warm(client, [(experiment_id, len(ids)), (other, 1)], budget=3) == [other]
     assert lineage_index.experiment_index(client, experiment_id, refresh=False).age == float("inf")
     assert lineage_index.warm(client, [(experiment_id, len(ids)), (other, 1)], budget=6) == [experiment_id]
