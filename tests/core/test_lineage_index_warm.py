@@ -58,11 +58,11 @@ def test_readers_are_not_held_up_while_it_rebuilds(experiment, monkeypatch):
     building, release = threading.Event(), threading.Event()
     original = lineage_index.ExperimentIndex._rebuild
 
-    def slow_rebuild(self):
+    def slow_rebuild(self, *args):
         if self is not index:  # the aside copy warm() builds
             building.set()
             assert release.wait(10)
-        original(self)
+        original(self, *args)
 
     monkeypatch.setattr(lineage_index.ExperimentIndex, "_rebuild", slow_rebuild)
     warmer = threading.Thread(target=lineage_index.warm, args=(client, [(experiment_id, len(ids))]))
