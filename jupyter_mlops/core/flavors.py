@@ -4,7 +4,6 @@ the ones the model was trained with)."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -131,10 +130,10 @@ def example_and_output(flavor: Flavor, obj, example):
     return example, obj.predict(example)
 
 
-@functools.lru_cache(maxsize=1)
 def _distributions() -> dict[str, list[str]]:
-    """Top-level module -> distributions (scans every installed package: ~1 s, so once)."""
-    return metadata.packages_distributions()
+    from .environment import module_distributions
+
+    return module_distributions()
 
 
 def python_model_for(obj):

@@ -12,6 +12,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ...core.environment import module_distributions
 from ..plan import Plan, Step
 from ..runner.spec import dump_spec
 
@@ -78,7 +79,7 @@ def requirements(plan: Plan) -> list[str]:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 modules.add(node.module.split(".")[0])
     dists = {"jupyter-mlops", "mlflow", "pandas", "numpy", "pyarrow", "joblib", "cloudpickle"}
-    packages = metadata.packages_distributions()
+    packages = module_distributions()
     for module in modules - set(sys.stdlib_module_names):
         found = packages.get(module)
         dists.add(_DISTRIBUTIONS.get(module) or (found[0] if found else module))
