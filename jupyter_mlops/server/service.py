@@ -96,18 +96,13 @@ class MLOpsService:
             return
 
         def warm() -> None:
-            from ..core import lineage, lineage_index
+            from ..core import lineage, lineage_index  # noqa: F401 - imported ahead of need too
 
             try:
                 client = self.client
                 started = time.perf_counter()
                 built = lineage_index.warm(client, experiments)
                 if built:
-                    # One graph walked too: MLflow's first use of each query shape (the
-                    # registry, dataset digests) costs more than the walk itself.
-                    newest = client.search_registered_models(max_results=1, order_by=["last_updated_timestamp DESC"])
-                    if newest:
-                        lineage.lineage_graph(client, model=newest[0].name)
                     logger.debug("jupyter-mlops: indexed experiments %s for lineage in %.2f s", built,
                                  time.perf_counter() - started)
             except Exception as exc:  # noqa: BLE001 -- only a head start: the request builds it again
