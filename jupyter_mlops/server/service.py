@@ -7,6 +7,7 @@ a small pool.  The embedded store is prepared once, on the pool, before the firs
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import platform
 import threading
@@ -96,13 +97,17 @@ class MLOpsService:
             return
 
         def warm() -> None:
-            from ..core import lineage, lineage_index  # noqa: F401 - imported ahead of need too
+            from ..core import lineage, lineage_index
 
             try:
                 client = self.client
                 started = time.perf_counter()
                 built = lineage_index.warm(client, experiments)
                 if built:
+                    lineage.prime(client)
+                    # The fresh index is many small objects: let the collector's full pass
+                    # over them run here rather than inside the next request.
+                    gc.collect()
                     logger.debug("jupyter-mlops: indexed experiments %s for lineage in %.2f s", built,
                                  time.perf_counter() - started)
             except Exception as exc:  # noqa: BLE001 -- only a head start: the request builds it again

@@ -75,3 +75,11 @@ def test_readers_are_not_held_up_while_it_rebuilds(experiment, monkeypatch):
     release.set()
     warmer.join(10)
     assert index.age < lineage_index.WARM_AT
+
+
+def test_priming_the_graph_queries_matches_nothing_and_raises_nothing(experiment):
+    from jupyter_mlops.core.lineage import prime
+
+    client, experiment_id, ids = experiment
+    prime(client)  # an empty registry, runs without datasets: each query answers empty
+    assert client.search_registered_models() == []
