@@ -183,18 +183,22 @@ def experiment_index(client, experiment_id: str, refresh: bool = True) -> Experi
     return index
 
 
+def wanting_warmth(client, experiments: list[tuple[str, int]], budget: int = WARM_BUDGET) -> list[tuple[str, int]]:
+    """Those of these ``(experiment id, run count)`` that :func:`warm` would build, in
+    order, within ``budget`` runs.  No store access: cheap enough for every request."""
+    chosen = []
+    for experiment_id, runs in experiments:
+        if runs <= budget and experiment_index(client, experiment_id, refresh=False).wants_warming:
+            chosen.append((experiment_id, runs))
+            budget -= runs
+    return chosen
+
+
 def warm(client, experiments: list[tuple[str, int]], budget: int = WARM_BUDGET) -> list[str]:
     """Build or renew ahead of need the indexes of these ``(experiment id, run count)``,
     in order, loading at most ``budget`` runs; the ids it built."""
-    built = []
-    for experiment_id, runs in experiments:
-        index = experiment_index(client, experiment_id, refresh=False)
-        if runs > budget or not index.wants_warming:
-            continue
-        if index.warm():
-            built.append(experiment_id)
-            budget -= runs
-    return built
+    return [e for e, _runs in wanting_warmth(client, experiments, budget)
+            if experiment_index(client, e, refresh=False).warm()]
 
 
 def forget(tracking_uri: str | None = None) -> None:

@@ -93,11 +93,15 @@ class MLOpsService:
         """Index these ``(experiment id, run count)`` for lineage in the background (one
         warm-up at a time, bounded), so that GET lineage does not pay for loading them;
         see core.lineage_index."""
+        from ..core import lineage_index
+
+        # Asked on every GET experiments (the sidebar polls it): usually nothing to do.
+        experiments = lineage_index.wanting_warmth(self.client, experiments)
         if not experiments or not self._warming.acquire(blocking=False):
             return
 
         def warm() -> None:
-            from ..core import lineage, lineage_index
+            from ..core import lineage
 
             try:
                 client = self.client
