@@ -3,7 +3,8 @@
     python benchmarks/export.py [--cells 200] [--steps 8]
 
 Prints, each measured in this run:
-1. export time of a generated 200-cell notebook (target: under 1 s);
+1. export time of a generated 200-cell notebook (target: under 1 s), with %%track marks
+   and without any (1b: every working cell a step);
 2. per-step overhead of the runner (nested MLflow run, fingerprints, artifacts) against
    exec'ing the same step code directly, one after the other;
 3. a cached re-run against the first run of a pipeline with real work (target: >= 10x).
@@ -54,7 +55,8 @@ def big_notebook(n: int) -> list[str]:
 
 def work_notebook(steps: int) -> list[str]:
     cells = [("import numpy as np\nfrom sklearn.datasets import make_classification\n"
-             "from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.model_selection import cross_val_score"),
+             "from sklearn.ensemble import RandomForestClassifier\n"
+             "from sklearn.model_selection import cross_val_score"),
              "%%track --name data\nX, y = make_classification(n_samples=3000, n_features=30, random_state=0)"]
     for i in range(steps - 1):
         cells.append(f"%%track --name forest_{i} --metric score_{i}\ntrees_{i} = {40 + 10 * i}\n"
@@ -95,9 +97,19 @@ def main() -> int:
         print(f"1. export of a {args.cells}-cell notebook ({len(report.steps)} steps): first "
               f"{times[0] * 1000:.0f} ms (imports included), then median {statistics.median(times[1:]) * 1000:.0f} ms"
               f"  [target < 1000 ms]")
+        unmarked = [c.split("\n", 1)[1] if c.startswith("%%track") else c for c in big_notebook(args.cells)]
+        (root / "plain.ipynb").write_text(json.dumps(notebook(unmarked)))
+        times = []
+        for i in range(5):
+            started = time.perf_counter()
+            report = export_notebook(root / "plain.ipynb", "python", root / f"plain_{i}", observe=False)
+            times.append(time.perf_counter() - started)
+        print(f"1b. the same {args.cells} cells with no marks (every working cell a step: {len(report.steps)} "
+              f"steps): median {statistics.median(times) * 1000:.0f} ms  [target < 1000 ms]")
 
         light = ["import numpy as np"] + [
-            f"%%track --name s{i}\nv{i} = np.sort(np.random.default_rng({i}).random(200_000)){f' + v{i-1}[0]' if i else ''}"
+            f"%%track --name s{i}\n"
+            f"v{i} = np.sort(np.random.default_rng({i}).random(200_000)){f' + v{i-1}[0]' if i else ''}"
             for i in range(args.steps)]
         (root / "light.ipynb").write_text(json.dumps(notebook(light)))
         export_notebook(root / "light.ipynb", "python", root / "light", observe=False)

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from jupyter_mlops.core.fingerprint import fingerprint
+from jupyter_mlops.core.tracking.fingerprint import fingerprint
 
 warnings.filterwarnings("ignore")
 
@@ -48,7 +48,8 @@ def compare(label: str, frame: pd.DataFrame) -> None:
     print(f"\n{label}: {len(frame):,} rows x {frame.shape[1]} columns, {size / 1e9:.2f} GB")
     print(f"  jupyter-mlops fingerprint : {ours_time * 1000:9.1f} ms  {size / ours_time / 1e9:7.2f} GB/s "
           f"(every value)           last-row change detected: {ours_detects}")
-    print(f"  mlflow from_pandas digest : {theirs_time * 1000:9.1f} ms  {hashed_by_mlflow / theirs_time / 1e9:7.3f} GB/s "
+    print(f"  mlflow from_pandas digest : {theirs_time * 1000:9.1f} ms  "
+          f"{hashed_by_mlflow / theirs_time / 1e9:7.3f} GB/s "
           f"(first 10,000 rows only) last-row change detected: {theirs_detects}")
     print(f"  time for the whole frame: ours {theirs_time / ours_time:.1f}x faster; throughput ratio "
           f"(bytes hashed per second): {(size / ours_time) / (hashed_by_mlflow / theirs_time):.0f}x")

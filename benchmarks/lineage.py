@@ -179,9 +179,10 @@ def main() -> None:
     folder = Path(args.store or tempfile.mkdtemp(prefix="mlops-lineage-bench-")).resolve()
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     os.environ["JUPYTER_MLOPS_ROOT"] = str(folder)
-    from jupyter_mlops.core import lineage_index, store
+    from jupyter_mlops.core import store
     from jupyter_mlops.core.config import export_to_environment, resolve
-    from jupyter_mlops.core.lineage import lineage_graph
+    from jupyter_mlops.core.lineage import index as lineage_index
+    from jupyter_mlops.core.lineage.graph import lineage_graph
 
     settings = resolve()
     export_to_environment(settings)

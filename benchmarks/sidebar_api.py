@@ -201,7 +201,8 @@ def run_benchmark(args, root: Path, uri: str, server_env: dict) -> None:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         wait_until_up(conn, token)
-        query = f"/jupyter-mlops/api/runs?experiment_id={experiment_id}&page_size={PAGE}&order_by=attributes.start_time+DESC"
+        query = (f"/jupyter-mlops/api/runs?experiment_id={experiment_id}&page_size={PAGE}"
+                 "&order_by=attributes.start_time+DESC")
 
         ours_page = get(conn, query, token)
         theirs_page = client.search_runs([experiment_id], max_results=PAGE, order_by=[ORDER])
@@ -222,13 +223,16 @@ def run_benchmark(args, root: Path, uri: str, server_env: dict) -> None:
         server.wait(timeout=20)
 
     print(f"first page of {PAGE} runs out of {args.runs} ({kind}, same store, {len(ours)} samples each):")
-    print(f"  GET /jupyter-mlops/api/runs (HTTP, JSON)   p50 {statistics.median(ours):7.1f} ms   p95 {p95(ours):7.1f} ms")
-    print(f"  MlflowClient.search_runs (in process)      p50 {statistics.median(theirs):7.1f} ms   p95 {p95(theirs):7.1f} ms")
-    print(f"  ratio ours/MLflow                          p50 {statistics.median(ours) / statistics.median(theirs):7.2f} x   "
+    def line(label: str, samples: list[float]) -> str:
+        return f"  {label:<44} p50 {statistics.median(samples):7.1f} ms   p95 {p95(samples):7.1f} ms"
+
+    print(line("GET /jupyter-mlops/api/runs (HTTP, JSON)", ours))
+    print(line("MlflowClient.search_runs (in process)", theirs))
+    print(f"  {'ratio ours/MLflow':<44} p50 {statistics.median(ours) / statistics.median(theirs):7.2f} x   "
           f"p95 {p95(ours) / p95(theirs):7.2f} x")
-    print(f"  second page (page_token)                   p50 {statistics.median(second):7.1f} ms   p95 {p95(second):7.1f} ms")
-    print(f"  GET experiments (run counts, activity)     p50 {statistics.median(experiments):7.1f} ms   p95 {p95(experiments):7.1f} ms")
-    print(f"  GET settings (HTTP + auth + pool, no MLflow) p50 {statistics.median(fixed):5.1f} ms   p95 {p95(fixed):7.1f} ms")
+    print(line("second page (page_token)", second))
+    print(line("GET experiments (run counts, activity)", experiments))
+    print(line("GET settings (HTTP + auth + pool, no MLflow)", fixed))
     if kind == "SQLite":
         verdict = "meets" if p95(ours) < 150 and p95(ours) <= 1.2 * p95(theirs) else "MISSES"
         print(f"  target p95 < 150 ms and <= 1.2x MLflow: {verdict}")

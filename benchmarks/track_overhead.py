@@ -73,7 +73,8 @@ def untracked_overhead(cells: int) -> tuple[float, float]:
     code = (
         "import statistics, time\nfrom IPython.testing.globalipapp import start_ipython\nip = start_ipython()\n"
         f"def cells():\n    out = []\n    for _ in range({cells * 5}):\n"
-        "        t = time.perf_counter(); ip.run_cell('x = 1', store_history=True); out.append(time.perf_counter() - t)\n"
+        "        t = time.perf_counter(); ip.run_cell('x = 1', store_history=True)\n"
+        "        out.append(time.perf_counter() - t)\n"
         "    return statistics.median(out)\n"
         "before = cells()\nip.run_line_magic('load_ext', 'jupyter_mlops')\nafter = cells()\nprint(before, after)\n"
     )
@@ -113,8 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cells", type=int, default=200)
     args = parser.parse_args()
-    from mlops_testing import MlflowServer
     from IPython.testing.globalipapp import start_ipython
+
+    from mlops_testing import MlflowServer
 
     root = Path(tempfile.mkdtemp(prefix="mlops-bench-"))
     os.environ.update(JUPYTER_MLOPS_ROOT=str(root), JUPYTER_MLOPS_DRAINER_IDLE="30")

@@ -38,6 +38,6 @@ def _jupyter_labextension_paths():
 
 def track(*args, **kwargs):
     """Track a block of a Python script as one MLflow run; see :func:`jupyter_mlops.core.tracking.track`."""
-    from .core.tracking import track as _track
+    from .core.tracking.script import track as _track
 
     return _track(*args, **kwargs)

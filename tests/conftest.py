@@ -7,11 +7,29 @@ import os
 import sys
 
 import pytest
-from mlops_testing import MlflowServer
+
+from mlops_testing import MlflowServer, install_store, migrate_template
 
 _OUR_ENV = ("MLFLOW_TRACKING_URI", "JUPYTER_MLOPS_ROOT", "JUPYTER_MLOPS_STATE_DIR", "JUPYTER_MLOPS_UI_URL",
             "_MLFLOW_SERVER_ARTIFACT_ROOT", "JPY_SESSION_NAME")
 
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Lanes by what a test needs: a browser (tests/ui's ``page``) or the PostgreSQL-backed
+    ``mlflow_server``.  Under pytest-xdist (``--dist loadgroup``) a browser module stays on
+    one worker (one JupyterLab per module) and the PostgreSQL tests share one worker's
+    server; everything else spreads test by test.  ``tryfirst``: xdist reads the groups in
+    its own hook of the same name, which otherwise runs first and sees none."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "page" in fixtures or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.module.__name__}"))
+        elif "mlflow_server" in fixtures or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
 def _forget_mlflow_globals() -> None:
@@ -33,10 +51,20 @@ def _isolated_mlflow_globals():
     _forget_mlflow_globals()
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory):
+    """An embedded store migrated once per session; tests get copies (``install_store``),
+    so no test waits for MLflow's schema migrations."""
+    return migrate_template(tmp_path_factory.mktemp("store-template"))
+
+
 @pytest.fixture
-def mlops_root(tmp_path, monkeypatch):
-    """A fresh Jupyter root with the embedded store; restores os.environ afterwards
-    (``%load_ext`` exports the resolved settings into it)."""
+def mlops_root(tmp_path, monkeypatch, store_template):
+    """A fresh Jupyter root with the embedded store (a copy of the migrated template);
+    restores os.environ afterwards (``%load_ext`` exports the resolved settings into it)."""
+    from jupyter_mlops.core.config import STATE_DIR_NAME
+
+    install_store(store_template, tmp_path / STATE_DIR_NAME / "mlflow.db")
     saved = dict(os.environ)
     for name in _OUR_ENV:
         os.environ.pop(name, None)
@@ -64,7 +92,7 @@ def ip(_shell, mlops_root):
 
     load_ipython_extension(_shell)  # fresh magics bound to this test's root
     yield _shell
-    from jupyter_mlops.core.active_run import ActiveRunHandle  # noqa: F401 - import check
+    from jupyter_mlops.core.tracking.active_run import ActiveRunHandle  # noqa: F401 - import check
 
     if "mlflow" in sys.modules:
         import mlflow

@@ -21,8 +21,7 @@ def run(ip, source: str):
 def sync(ip, timeout: float = 60) -> None:
     ip.run_line_magic("mlops", f"sync --timeout {timeout}")
     from jupyter_mlops.core.config import resolve
-
-    from jupyter_mlops.core.journal import Journal
+    from jupyter_mlops.core.tracking.journal import Journal
 
     assert Journal(resolve().state_dir).backlog() == 0, "journal did not drain"
 
@@ -41,6 +40,35 @@ def all_runs(experiment: str | None = None):
                    if experiment is None or e.name == experiment]
     experiments = [e for e in experiments]
     return mlflow_client.search_runs(experiments, max_results=10000, order_by=["attributes.start_time ASC"])
+
+
+def migrate_template(folder: Path) -> Path:
+    """An embedded store created and migrated in ``folder``; returns its database file.
+    Built once per session (per xdist worker): MLflow's migrations take seconds."""
+    import sqlite3
+
+    from jupyter_mlops.core.config import embedded_uri
+    from jupyter_mlops.core.store import prepare_uri
+
+    prepare_uri(embedded_uri(folder))
+    db = folder / "mlflow.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file we copy
+    return db
+
+
+def install_store(template: Path, db: Path) -> Path:
+    """A copy of the migrated template at ``db``, as ``prepare_uri`` would have made it
+    there: WAL mode, the Default experiment's artifacts beside the database."""
+    import shutil
+    import sqlite3
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                     (str(db.parent.resolve() / "artifacts" / "0"),))
+    return db
 
 
 def free_port() -> int:
@@ -62,7 +90,7 @@ class MlflowServer:
         self.log = workdir / "mlflow-server.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self, timeout: float = 300) -> None:
         import requests
 
         with open(self.log, "a") as log:
@@ -82,7 +110,8 @@ class MlflowServer:
             except requests.RequestException:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"mlflow server did not start: {self.log.read_text()[-3000:]}")
+        self.stop()  # leave no server behind (it runs in a session of its own)
+        raise RuntimeError(f"mlflow server did not start within {timeout:.0f} s: {self.log.read_text()[-3000:]}")
 
     def stop(self, timeout: float = 30) -> None:
         """Stop the server and every process it started (uvicorn workers, job runner),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "jupyter_mlops"
@@ -72,14 +71,12 @@ def test_core_imports_no_kernel_or_server_code():
 
 def test_tracked_cell_does_not_import_mlflow(tmp_path):
     """The critical path journals; only the drainer process talks to MLflow."""
-    started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c",
          "import sys\nfrom IPython.testing.globalipapp import start_ipython\nip = start_ipython()\n"
          "ip.run_line_magic('load_ext', 'jupyter_mlops')\n"
          "ip.run_cell('%%track -q\\nx = 1', store_history=True)\nprint('mlflow' in sys.modules)\n"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True, text=True, check=True, cwd=tmp_path, timeout=300,
         env={**__import__("os").environ, "JUPYTER_MLOPS_ROOT": str(tmp_path), "JUPYTER_MLOPS_DRAINER_IDLE": "1"},
     ).stdout
     assert out.strip().endswith("False")
-    assert time.perf_counter() - started < 60

@@ -8,8 +8,11 @@ from ..core.config import MLOps, export_to_environment, resolve
 def load_ipython_extension(ipython) -> None:
     from IPython.core.error import UsageError
 
+    from .contract_magics import ContractMagics
+    from .lifecycle_magics import LifecycleMagics
     from .magics import MLOpsMagics
     from .model_magics import ModelMagics
+    from .monitor_magics import MonitorMagics
 
     try:
         settings = resolve(MLOps(config=ipython.config))
@@ -19,6 +22,9 @@ def load_ipython_extension(ipython) -> None:
     export_to_environment(settings)
     ipython.register_magics(MLOpsMagics)
     ipython.register_magics(ModelMagics)
+    ipython.register_magics(MonitorMagics)
+    ipython.register_magics(ContractMagics)
+    ipython.register_magics(LifecycleMagics)
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -3,17 +3,48 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.codeinfo import CellCode, analyze
+from ..core.tracking.codeinfo import CellCode, analyze
 
 _TRANSPARENT_CELL_MAGICS = ("%%track", "%%time", "%%capture")
 MAX_DEPENDENCY_CELLS = 50
 
 
-def notebook_path() -> Path | None:
-    """The notebook this kernel runs, from the ``JPY_SESSION_NAME`` Jupyter sets."""
+def kernel_id() -> str | None:
+    """This kernel's id in the Jupyter server (its connection file is kernel-<id>.json)."""
+    app_module = sys.modules.get("ipykernel.kernelapp")  # not imported: not in a kernel
+    if app_module is None:
+        return None
+    try:
+        if not app_module.IPKernelApp.initialized():
+            return None
+        name = Path(app_module.IPKernelApp.instance().connection_file).name
+    except Exception:  # noqa: BLE001 - not an ipykernel: no id, no renames
+        return None
+    return name[len("kernel-"):-len(".json")] if name.startswith("kernel-") and name.endswith(".json") else None
+
+
+def _moved_to(root: Path | None, state_dir: Path | None) -> str | None:
+    """The notebook's path relative to ``root`` when the server saw it renamed since the
+    kernel started (core/tracking/notebooks.py)."""
+    if root is None:
+        return None
+    from ..core.config import ENV_STATE_DIR, STATE_DIR_NAME
+    from ..core.tracking.notebooks import kernel_path
+
+    state = state_dir or Path(os.environ.get(ENV_STATE_DIR) or root / STATE_DIR_NAME)
+    return kernel_path(state, kernel_id())
+
+
+def notebook_path(root: Path | None = None, state_dir: Path | None = None) -> Path | None:
+    """The notebook this kernel runs: where the server last saw it renamed to, else the
+    ``JPY_SESSION_NAME`` Jupyter set when it started the kernel."""
+    moved = _moved_to(root, state_dir)
+    if moved and root is not None:
+        return root / moved
     name = os.environ.get("JPY_SESSION_NAME")
     if not name:
         return None
@@ -21,8 +52,8 @@ def notebook_path() -> Path | None:
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def relative_notebook(root: Path) -> str | None:
-    path = notebook_path()
+def relative_notebook(root: Path, state_dir: Path | None = None) -> str | None:
+    path = notebook_path(root, state_dir)
     if path is None:
         return None
     try:

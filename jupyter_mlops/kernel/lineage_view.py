@@ -17,7 +17,8 @@ COLORS = {
 }
 STATUS_COLORS = {"healthy": "#2e7d32", "running": "#2e7d32", "unhealthy": "#ef6c00", "stopped": "#c62828",
                  "FAILED": "#c62828", "KILLED": "#c62828"}
-W, H, GAP_X, GAP_Y = 170, 44, 50, 16
+W, H, GAP_X, GAP_Y = 170, 44, 40, 16
+MIN_SCALE = 0.7  # narrower than this scrolls: smaller text is hard to read
 
 
 def nearest(graph: dict, limit: int = MAX_NODES) -> tuple[list[dict], list[dict]]:
@@ -83,8 +84,13 @@ def lineage_html(graph: dict) -> str:
     pos = layout(nodes, edges)
     width = max(x for x, _ in pos.values()) + W + 20
     height = max(y for _, y in pos.values()) + H + 20
+    # JupyterLab's output styles cap an <svg> at the output's width (height auto); without a
+    # viewBox that clips the drawing.  With one, and the size stated here, a graph that fits
+    # is drawn whole, shrunk at most to MIN_SCALE; a wider one scrolls.
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           'font-family="sans-serif" font-size="11">')
+           f'viewBox="0 0 {width:.0f} {height:.0f}" preserveAspectRatio="xMinYMin meet" '
+           f'style="display:block;width:100%;height:auto;max-width:{width:.0f}px;'
+           f'min-width:{width * MIN_SCALE:.0f}px" font-family="sans-serif" font-size="11">')
     arrow = ('<defs><marker id="mlops-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>')
     parts = [svg, arrow]
@@ -110,9 +116,10 @@ def lineage_html(graph: dict) -> str:
     if len(nodes) < len(graph["nodes"]) or graph.get("truncated"):
         note = (f"<p>Showing {len(nodes)} of {len(graph['nodes'])} nodes nearest the root"
                 f"{' (history truncated)' if graph.get('truncated') else ''}; `%lineage --json` has all.</p>")
-    # Wide graphs open scrolled to the right end, where the model and its deployments are.
-    return (f'<div style="overflow:auto;max-height:600px;direction:rtl"><div style="direction:ltr;display:inline-block">'
-            f'{"".join(parts)}</div></div>{note}')
+    # A graph wider than the output opens scrolled to the right end, where the model and its
+    # deployments are.
+    return ('<div class="jp-mlops-lineage-inline" style="overflow:auto;max-height:640px;direction:rtl">'
+            f'<div style="direction:ltr">{"".join(parts)}</div></div>{note}')
 
 
 def lineage_text(graph: dict) -> str:
@@ -123,7 +130,8 @@ def lineage_text(graph: dict) -> str:
     labels = {n["id"]: n["label"] for n in graph["nodes"]}
     for e in graph["edges"][:200]:
         if e["kind"] != "feeds":
-            lines.append(f"  {labels.get(e['source'], e['source'])} -[{e['kind']}]-> {labels.get(e['target'], e['target'])}")
+            source, target = labels.get(e["source"], e["source"]), labels.get(e["target"], e["target"])
+            lines.append(f"  {source} -[{e['kind']}]-> {target}")
     return "\n".join(lines)
 
 

@@ -46,7 +46,7 @@ class OutputCapture:
         self.shell = shell
         self.images: list[bytes] = []
 
-    def __enter__(self) -> "OutputCapture":
+    def __enter__(self) -> OutputCapture:
         self._stdout, self._stderr = sys.stdout, sys.stderr
         self.stdout, self.stderr = _Tee(sys.stdout), _Tee(sys.stderr)
         sys.stdout, sys.stderr = self.stdout, self.stderr

@@ -23,7 +23,10 @@ def _short(value) -> str:
 
 
 def summary_html(*, name: str, status: str, duration_s: float, params: dict, metrics: dict,
-                 datasets: list[dict], experiment: str, link: str | None, note: str | None) -> str:
+                 datasets: list[dict], experiment: str, link: str | None, note: str | None,
+                 run_id: str | None = None) -> str:
+    """The summary; the MLOps sidebar opens the run when it is clicked (by ``run_id`` when
+    known, else by the experiment named in it and the cell it sits under)."""
     colour = _STATUS_COLOURS.get(status, "#57606a")
     lines = [
         f'<b>{html.escape(name)}</b> <span style="color:{colour};font-weight:600">{status}</span>'
@@ -35,7 +38,8 @@ def summary_html(*, name: str, status: str, duration_s: float, params: dict, met
         lines.append("metrics: " + _rows(metrics))
     if datasets:
         shown = ", ".join(
-            f"{html.escape(d['name'])} {'in' if d['role'] == 'input' else 'out'}·{(d.get('digest') or '')[:8] or 'no fingerprint'}"
+            f"{html.escape(d['name'])} {'in' if d['role'] == 'input' else 'out'}·"
+            f"{(d.get('digest') or '')[:8] or 'no fingerprint'}"
             for d in datasets[:8]
         )
         lines.append("data: " + shown)
@@ -44,9 +48,11 @@ def summary_html(*, name: str, status: str, duration_s: float, params: dict, met
     if note:
         lines.append(f'<span style="color:#9a6700">{html.escape(note)}</span>')
     body = "<br>".join(lines)
+    found = f' data-run-id="{html.escape(run_id)}"' if run_id else ""
     return (
-        '<div class="jp-mlops-run-summary" style="font-size:12px;border-left:3px solid '
-        f'{colour};padding:2px 8px;margin:4px 0">{body}</div>'
+        f'<div class="jp-mlops-run-summary" data-experiment="{html.escape(experiment)}"{found} '
+        'title="Click to open this run in the MLOps sidebar" style="font-size:12px;cursor:pointer;'
+        f'border-left:3px solid {colour};padding:2px 8px;margin:4px 0">{body}</div>'
     )
 
 

@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-observe", action="store_true",
                         help="do not cross-check with the notebook's tracked runs in MLflow")
     parser.add_argument("--tracking-uri", help="MLflow store holding the notebook's tracked runs")
+    parser.add_argument("-w", "--workdir", help="folder the steps run in, so relative paths and local modules "
+                        "resolve as in the notebook (default: the notebook's folder)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     return parser
@@ -42,12 +44,17 @@ def export_main(argv: list[str]) -> int:
     try:
         report = export_notebook(args.notebook, args.target, args.out, name=args.name,
                                  experiment=args.experiment, observe=not args.no_observe,
-                                 tracking_uri=args.tracking_uri, progress=progress)
+                                 tracking_uri=args.tracking_uri, progress=progress, workdir=args.workdir)
     except ExportError as exc:
         if args.json:
             print(json.dumps({"error": exc.as_dict()}))
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine's fault (a full disk...): a message, not a traceback
+        if args.json:
+            print(json.dumps({"error": {"code": "io_error", "message": str(exc), "cell": None}}))
+        print(f"error: {exc}; nothing was written.", file=sys.stderr)
+        return 1
     print(json.dumps(report.as_dict(), default=str) if args.json else report.format_text())
     return 0
 

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ExportError
+from .errors import ExportError, NotebookNotFound
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Cell:
 def read_notebook(path: str | os.PathLike) -> list[Cell]:
     path = Path(path)
     if not path.exists():
-        raise ExportError(f"{path}: no such file.", code="not_found")
+        raise NotebookNotFound(f"{path}: no such file.", code="not_found")
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give the path of a .ipynb notebook.", code="not_notebook")
     try:

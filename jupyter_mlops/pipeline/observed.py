@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jupyter_mlops.core import names
+from jupyter_mlops.core import names, store
 
 from .checks import unpassable_kind
 from .plan import Finding, Plan
@@ -30,15 +30,18 @@ def notebook_keys(notebook_path: Path) -> list[str]:
 
 
 def tracked_runs(client, keys: list[str]) -> list:
-    experiments = [e.experiment_id for e in client.search_experiments()]
+    experiments = [e.experiment_id for e in store.all_experiments(client)]
     if not experiments:
         return []
+    if keys:  # runs recorded before the notebook was renamed or moved (core/tracking/notebooks.py)
+        from jupyter_mlops.core.tracking.notebooks import all_paths
+
+        keys = list(dict.fromkeys([*keys, *all_paths(client, keys[0])]))
     runs = []
     for key in keys:
-        value = key.replace("'", "\\'")
-        runs += client.search_runs(experiments, filter_string=f"tags.`{names.NOTEBOOK}` = '{value}' "
-                                   f"and tags.`{names.KIND}` = 'cell'",
-                                   order_by=["attributes.start_time DESC"], max_results=1000)
+        runs += store.iter_runs(client, experiments, store.equals(store.tag(names.NOTEBOOK), key),
+                                store.equals(store.tag(names.KIND), "cell"),
+                                order_by=["attributes.start_time DESC"])
     unique = {r.info.run_id: r for r in runs}
     return sorted(unique.values(), key=lambda r: r.info.start_time or 0, reverse=True)
 

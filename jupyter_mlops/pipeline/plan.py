@@ -1,77 +1,29 @@
 """Cells -> steps: which cells are steps, the shared module, what is left out, and edges.
 
-A ``%%track`` cell or a cell tagged ``step:NAME`` is a step.  Cells holding only imports,
-functions, classes and constants form the shared module.  Any other code cell becomes a
-step only when a later step reads a name it writes; otherwise it is left out and the
-report says why.  A step depends on the latest earlier step that writes a name it reads.
+How cells group into steps depends on the notebook's marks (see :mod:`.grouping`).  Cells
+holding only imports, functions, classes and constants form the shared module; the
+top-level imports of step cells run before every step too, so modules never pass
+between steps.  A step depends on the latest earlier step that writes a name it reads,
+on the step that writes a file it reads (:mod:`.files`), and on ``prev:NAME`` tags.
 """
 
 from __future__ import annotations
 
 import ast
-import keyword
-import re
-from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..core.defuse import BUILTINS, DefUse, analyse, global_reads
+from ..core.tracking.codeinfo import literal_params
+from ..core.tracking.defuse import BUILTINS, DefUse, analyse, global_reads
+from . import edges, imports
 from .errors import ExportError
+from .files import FileAccess, file_access, string_constants
+from .grouping import PARAMETER_TAGS, SHARED_TAGS, Group, choose_mode, exploration, tag_value, tag_values
+from .localmods import LocalModules
 from .notebook import Cell
-from .source import Track, cell_code
+from .plan_types import Finding, Plan, Step, identifier
+from .source import cell_code
 
-_PLOTTING = {"plt", "sns", "matplotlib", "seaborn", "px", "alt"}
-
-
-@dataclass
-class Finding:
-    kind: str  # "excluded", "hidden_state", "out_of_order", "magic", "unpassable", "observed"
-    message: str
-    cell: int | None = None  # 0-based index
-    cell_id: str = ""
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "cell": self.cell, "cell_id": self.cell_id}
-
-
-@dataclass
-class Step:
-    name: str
-    cell: Cell
-    code: str
-    usage: DefUse
-    track: Track | None = None
-    implicit: bool = False  # an untracked cell a step needs
-    inputs: dict[str, str] = field(default_factory=dict)  # name -> producing step
-    outputs: list[str] = field(default_factory=list)  # names later steps read
-    results: list[str] = field(default_factory=list)  # other names it writes (models...): kept too
-    params: dict[str, object] = field(default_factory=dict)  # name -> notebook value
-    metrics: list[str] = field(default_factory=list)
-    source_run_id: str | None = None  # the notebook's tracked run of this cell
-
-    @property
-    def depends_on(self) -> list[str]:
-        return sorted(set(self.inputs.values()))
-
-
-@dataclass
-class Plan:
-    name: str
-    notebook: str
-    cells: list[Cell]
-    steps: list[Step]  # in a dependency order
-    shared: list[tuple[Cell, str]]  # cells of the shared module, as Python
-    findings: list[Finding]
-    shared_names: set[str] = field(default_factory=set)
-    notebook_experiment: str | None = None  # where the notebook's tracked runs are
-
-    def step(self, name: str) -> Step:
-        return next(s for s in self.steps if s.name == name)
-
-
-def identifier(text: str, fallback: str = "step") -> str:
-    name = re.sub(r"\W+", "_", text.strip()).strip("_").lower() or fallback
-    if name[0].isdigit() or keyword.iskeyword(name):
-        return f"{fallback}_{name}"
-    return name
+__all__ = ["Finding", "Plan", "Step", "build_plan", "identifier"]
 
 
 def _literal(text: str) -> object:
@@ -81,29 +33,24 @@ def _literal(text: str) -> object:
         return text
 
 
-def _step_tag(cell: Cell) -> str | None:
-    for tag in cell.tags:
-        if tag.startswith("step:") and tag[5:].strip():
-            return tag[5:].strip()
-    return None
-
-
-def _why_left_out(usage: DefUse, code: str) -> str:
-    if not code.strip() or not [n for n in ast.parse(code).body if not isinstance(n, ast.Pass)]:
+def _why_left_out(usage: DefUse, tree: ast.Module, code: str) -> str:
+    if not code.strip() or not [n for n in tree.body if not isinstance(n, ast.Pass)]:
         return "empty or only magics and shell lines"
-    if usage.reads & _PLOTTING or ".plot(" in code:
-        return "draws a plot"
-    if not usage.writes:
-        return "display only: it writes no name" if usage.last_is_display else "writes no name a step reads"
-    return f"exploratory: no step reads what it writes ({', '.join(sorted(usage.writes))})"
+    why = exploration(tree, usage.writes, usage.reads, usage.last_is_display)
+    if why:
+        return why
+    return f"exploratory: no step reads what it writes ({', '.join(sorted(usage.writes)) or 'no name'})"
 
 
-def build_plan(cells: list[Cell], name: str, notebook: str) -> Plan:
-    findings: list[Finding] = []
-    shared: list[tuple[Cell, str]] = []
-    shared_names: set[str] = set()
-    function_reads: dict[str, set[str]] = {}
-    candidates: list[tuple[Cell, str, DefUse, Track | None, str | None]] = []
+class _Analysed:
+    """A group with its parse, def/use and files."""
+
+    def __init__(self, group: Group, usage: DefUse, tree: ast.Module, files: FileAccess):
+        self.group, self.usage, self.tree, self.files = group, usage, tree, files
+
+
+def _groups(cells: list[Cell], findings: list[Finding], local: LocalModules | None):
+    code_cells = []
     for cell in cells:
         if cell.cell_type != "code":
             continue
@@ -115,22 +62,100 @@ def build_plan(cells: list[Cell], name: str, notebook: str) -> Plan:
             findings.append(Finding("excluded", f"{cell.label} left out: cell magic %%{code.cell_magic}",
                                     cell.index, cell.id))
             continue
-        tree = ast.parse(code.python)
-        if all(isinstance(node, ast.Pass) for node in tree.body):
+        if code.written_file and local is not None and code.written_file[0].endswith(".py"):
+            local.written[Path(code.written_file[0]).stem] = code.written_file[1]
+        if all(isinstance(node, ast.Pass) for node in ast.parse(code.python).body):
             if cell.source.strip():
                 findings.append(Finding("excluded", f"{cell.label} left out: only magics or shell lines",
                                         cell.index, cell.id))
             continue
-        usage = analyse(tree)
-        tag = _step_tag(cell)
-        if code.track is None and tag is None and usage.imports_only and tree.body:
-            shared.append((cell, code.python))
+        code_cells.append((cell, code))
+    grouping = choose_mode(code_cells)
+    groups: list[Group] = []
+    by_block: dict[str, Group] = {}
+    for cell, code in code_cells:
+        if any(t in cell.tags for t in PARAMETER_TAGS):
+            groups.append(Group([cell], [code.python], code.track, role="params"))
+            continue
+        if grouping.mode != "kale":
+            name = (code.track.name if code.track and code.track.name else None) or tag_value(cell, "step:")
+            marked = code.track is not None or tag_value(cell, "step:") is not None
+            groups.append(Group([cell], [code.python], code.track, name, marked, tag_values(cell, "prev:")))
+            continue
+        block = tag_value(cell, "block:")
+        if "skip" in cell.tags:
+            findings.append(Finding("excluded", f"{cell.label} left out: Kale tag skip", cell.index, cell.id))
+        elif any(t in cell.tags for t in SHARED_TAGS):
+            groups.append(Group([cell], [code.python], role="shared"))
+        elif "pipeline-metrics" in cell.tags:
+            tree = ast.parse(code.python)
+            metrics = [n.value.id for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Name)]
+            groups.append(Group([cell], [code.python], None, "pipeline_metrics", True, metrics=metrics))
+        elif block and block in by_block:  # Kale merges cells of one block name
+            by_block[block].cells.append(cell)
+            by_block[block].codes.append(code.python)
+            by_block[block].prev += tag_values(cell, "prev:")
+        elif block:
+            by_block[block] = Group([cell], [code.python], None, block, True, tag_values(cell, "prev:"))
+            groups.append(by_block[block])
+        elif groups and groups[-1].role == "step" and groups[-1].marked:  # continues the block above
+            groups[-1].cells.append(cell)
+            groups[-1].codes.append(code.python)
+        else:
+            groups.append(Group([cell], [code.python]))
+    return grouping, groups
+
+
+def build_plan(cells: list[Cell], name: str, notebook: str, folder: str | Path | None = None) -> Plan:
+    findings: list[Finding] = []
+    local = LocalModules(Path(folder)) if folder is not None else None
+    grouping, groups = _groups(cells, findings, local)
+    known: dict[str, str] = {}
+    analysed: list[_Analysed] = []
+    for group in groups:
+        tree = ast.parse(group.code)
+        if local is not None:
+            local.imported(tree)
+        usage = analyse(tree, local.star_map(tree) if local else None)
+        files = file_access(tree, known)
+        if local is not None:  # importing a module a %%writefile cell writes reads that file
+            files.reads += [f"{m}.py" for m in imports.imported_modules(tree) if m in local.written]
+        analysed.append(_Analysed(group, usage, tree, files))
+        known.update(string_constants(tree))
+
+    shared: list[tuple[Cell, str]] = []
+    shared_names: set[str] = set()
+    function_reads: dict[str, set[str]] = {}
+    notebook_params: dict[str, object] = {}
+    candidates: list[_Analysed] = []
+    for item in analysed:
+        group, usage = item.group, item.usage
+        if group.role == "params":
+            notebook_params.update(literal_params(item.tree))
+            rest = [n for n in item.tree.body if not (isinstance(n, (ast.Assign, ast.AnnAssign))
+                                                      and len(getattr(n, "targets", [None])) == 1)]
+            findings.append(Finding("info", f"{group.cell.label} holds the parameters (tag parameters): "
+                                    + ", ".join(sorted(literal_params(item.tree))), group.cell.index, group.cell.id))
+            if not rest:
+                continue
+        if group.role == "shared" or (not group.marked and group.track is None and len(group.cells) == 1
+                                      and group.role == "step" and item.tree.body
+                                      and (usage.imports_only or imports.setup_only(item.tree, usage)
+                                           and not (item.files.reads or item.files.writes or item.files.unknown_reads
+                                                    or item.files.unknown_writes))):
+            shared.append((group.cell, group.code))
             shared_names |= usage.binds
-            for node in tree.body:
+            for node in item.tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     function_reads[node.name] = global_reads(node) - BUILTINS
             continue
-        candidates.append((cell, code.python, usage, code.track, tag))
+        candidates.append(item)
+
+    prelude, imported_names = imports.prelude([c.tree for c in candidates], [ast.parse(code) for _, code in shared],
+                                              local)
+    rebound = {n for c in candidates for n in c.usage.binds - imports.import_binds(c.tree, local)}
+    shared_names |= imported_names - rebound
+    _expand_containers(candidates)
 
     # Names a shared function reads from the notebook are read by the step calling it.
     def data_reads(usage: DefUse) -> set[str]:
@@ -143,118 +168,116 @@ def build_plan(cells: list[Cell], name: str, notebook: str) -> Plan:
             todo.extend(function_reads.get(n, ()))
         return reads - shared_names
 
-    chosen: list[tuple[Cell, str, DefUse, Track | None, str | None]] = []
+    chosen = _choose(candidates, grouping.mode, data_reads, findings)
+    steps = _make_steps(chosen, grouping.mode, notebook_params, data_reads, findings)
+    edges.link_names(steps, data_reads, findings)
+    external = edges.link_files(steps, findings, Path(folder) if folder is not None else None)
+    edges.link_prev(steps, findings)
+    for step in steps:
+        step.outputs = sorted({n for other in steps for n, src in other.inputs.items() if src == step.name})
+        step.results = sorted(step.usage.writes - set(step.outputs) - set(step.params) - set(step.metrics)
+                              - imports.definitions(step.code) - shared_names
+                              - {n for n in step.usage.writes if n.startswith("_")})
+    plan = Plan(name, notebook, cells, edges.toposort(steps), shared, findings, shared_names,
+                grouping=grouping.as_dict(), prelude=prelude, external_files=external)
+    if folder is not None:
+        plan.workdir = str(Path(folder).resolve())
+    if local is not None:
+        plan.local_modules = local.sources()
+    return plan
+
+
+def _expand_containers(candidates: list[_Analysed]) -> None:
+    """``combine = [train, test]`` in one cell, ``for d in combine: d[...] = ...`` in a later
+    one: the later cell reads and changes train and test."""
+    containers: dict[str, set[str]] = {}
+    for item in candidates:
+        usage = item.usage
+        extra: set[str] = set()
+        for name in list(usage.mutates):
+            extra |= containers.get(name, set())
+        extra -= usage.binds
+        usage.mutates |= extra
+        usage.reads |= extra
+        for name in usage.binds:
+            containers.pop(name, None)
+        containers.update(usage.containers)
+
+
+def _choose(candidates: list[_Analysed], mode: str, data_reads, findings: list[Finding]) -> list[_Analysed]:
+    chosen: list[_Analysed] = []
     wanted: set[str] = set()
-    for cand in reversed(candidates):
-        cell, code, usage, track, tag = cand
-        is_step = track is not None or tag is not None
-        if is_step or usage.writes & wanted:
-            chosen.append(cand)
+    wanted_files: set[str] = set()
+    for item in reversed(candidates):
+        group, usage = item.group, item.usage
+        if mode == "cells" and not group.marked and group.track is None:
+            group.marked = exploration(item.tree, usage.writes, usage.reads, usage.last_is_display) is None
+        needed = usage.writes & wanted or set(item.files.writes) & wanted_files
+        if group.marked or group.track is not None or needed:
+            chosen.append(item)
             wanted = (wanted - usage.binds) | data_reads(usage)
+            wanted_files = (wanted_files - set(item.files.writes)) | set(item.files.reads)
         else:
-            findings.append(Finding("excluded", f"{cell.label} left out: {_why_left_out(usage, code)}",
-                                    cell.index, cell.id))
+            findings.append(Finding("excluded", f"{group.cell.label} left out: "
+                                    f"{_why_left_out(usage, item.tree, group.code)}", group.cell.index, group.cell.id))
     chosen.reverse()
     findings.sort(key=lambda f: (f.cell if f.cell is not None else -1))
+    return chosen
 
+
+def _make_steps(chosen: list[_Analysed], mode: str, notebook_params: dict, data_reads,
+                findings: list[Finding]) -> list[Step]:
     steps: list[Step] = []
     taken: set[str] = set()
-    for cell, code, usage, track, tag in chosen:
-        base = identifier((track.name if track and track.name else None) or tag or f"cell_{cell.index + 1}")
+    for item in chosen:
+        group, usage = item.group, item.usage
+        cell, track = group.cell, group.track
+        base = identifier(group.name or f"cell_{cell.index + 1}")
         unique, n = base, 2
         while unique in taken:
             unique, n = f"{base}_{n}", n + 1
         taken.add(unique)
-        step = Step(unique, cell, code, usage, track, implicit=track is None and tag is None)
+        explicit = track is not None or (group.marked and mode != "cells") or (group.name is not None)
+        step = Step(unique, cell, group.code, usage, track, implicit=not explicit and mode == "marked",
+                    cells=list(group.cells), files_read=list(dict.fromkeys(item.files.reads)),
+                    files_written=list(dict.fromkeys(item.files.writes)))
+        step.why = _why(group, mode)
+        step.after = {identifier(p) for p in group.prev}  # checked in edges.link_prev
         if track:
             step.params.update({k: _literal(v) for k, v in track.params.items()})
             step.metrics = list(track.metrics)
+        step.metrics += [m for m in group.metrics if m not in step.metrics]
         step.params.update({k: ast.literal_eval(node.value) for k, node in usage.literals.items()})
+        for key in sorted(data_reads(usage) & set(notebook_params)):
+            step.params.setdefault(key, notebook_params[key])
+        for line in item.files.unknown_reads + item.files.unknown_writes:
+            findings.append(Finding("file", f"{cell.label} (step '{unique}') reads or writes a file whose path is "
+                                    f"computed at run time (line {line}): the export cannot tell which step "
+                                    "writes it; use a literal path, or tag the cell prev:STEP to order it",
+                                    cell.index, cell.id))
+            break
         steps.append(step)
         if step.implicit:
             findings.append(Finding("implicit_step", f"{cell.label} is not tracked but later steps read "
                                     f"what it writes; exported as step '{unique}'", cell.index, cell.id))
-    _link(steps, data_reads, findings)
-    for step in steps:
-        step.outputs = sorted({n for other in steps for n, src in other.inputs.items() if src == step.name})
-        step.results = sorted(step.usage.writes - set(step.outputs) - set(step.params) - set(step.metrics)
-                              - _definitions(step.code) - {n for n in step.usage.writes if n.startswith("_")})
-    return Plan(name, notebook, cells, _toposort(steps), shared, findings, shared_names)
+    return steps
 
 
-def _definitions(code: str) -> set[str]:
-    """Names a cell binds with import, def or class: code, not results."""
-    names: set[str] = set()
-    for node in ast.parse(code).body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-    return names
+def _why(group: Group, mode: str) -> str:
+    if group.track is not None:
+        return "a %%track cell"
+    if group.role == "params":
+        return "the parameters cell also computes values"
+    if mode == "kale":
+        return f"Kale block '{group.name}' ({len(group.cells)} cell(s))"
+    if group.name:
+        return f"tagged step:{group.name}"
+    if mode == "cells":
+        return "a code cell that does work (no marks in the notebook)"
+    return "a later step needs what it writes"
 
 
-def _link(steps: list[Step], data_reads, findings: list[Finding]) -> None:
-    for position, step in enumerate(steps):
-        for name in sorted(data_reads(step.usage)):
-            if name in step.params:
-                continue
-            earlier = [s for s in steps[:position] if name in s.usage.writes or name in s.usage.deletes]
-            later = [s for s in steps[position + 1:] if name in s.usage.writes]
-            label = step.cell.label
-            if earlier:
-                producer = earlier[-1]
-                if name in producer.usage.deletes and name not in producer.usage.binds:
-                    findings.append(Finding("hidden_state", f"{label} (step '{step.name}') reads '{name}', "
-                                            f"which {producer.cell.label} deletes", step.cell.index, step.cell.id))
-                    continue
-                step.inputs[name] = producer.name
-            elif later:
-                producer = later[0]
-                step.inputs[name] = producer.name
-                findings.append(Finding(
-                    "out_of_order", f"{label} (step '{step.name}') reads '{name}' before "
-                    f"{producer.cell.label} (step '{producer.name}') writes it: the notebook relied on "
-                    "running cells out of order; the pipeline takes it from that later step",
-                    step.cell.index, step.cell.id))
-            else:
-                findings.append(Finding(
-                    "hidden_state", f"{label} (step '{step.name}') reads '{name}', which no cell of the "
-                    "notebook defines: it came from a deleted or edited cell or from outside; the "
-                    "pipeline will fail with NameError until a cell defines it", step.cell.index, step.cell.id))
-
-
-def _toposort(steps: list[Step]) -> list[Step]:
-    by_name = {s.name: s for s in steps}
-    pending = {s.name: set(s.depends_on) - {s.name} for s in steps}
-    for s in steps:
-        if s.name in s.inputs.values():
-            pending[s.name].add(s.name)
-    ordered: list[Step] = []
-    while pending:
-        ready = [n for n in by_name if n in pending and not pending[n]]
-        if not ready:
-            raise ExportError(_cycle_message(pending, by_name), code="cycle",
-                              cell=by_name[_cycle(pending)[0]].cell.index)
-        for n in ready:
-            ordered.append(by_name[n])
-            del pending[n]
-            for deps in pending.values():
-                deps.discard(n)
-    return ordered
-
-
-def _cycle(pending: dict[str, set[str]]) -> list[str]:
-    node = next(iter(pending))
-    path: list[str] = []
-    while node not in path:
-        path.append(node)
-        node = min(pending[node])
-    return path[path.index(node):] + [node]
-
-
-def _cycle_message(pending: dict[str, set[str]], by_name: dict[str, Step]) -> str:
-    loop = _cycle(pending)
-    parts = [f"'{n}' ({by_name[n].cell.label})" for n in loop]
-    return ("Steps depend on each other in a cycle: " + " needs ".join(parts) +
-            ". Make one cell stop reading a name the other writes (cells run top to bottom "
-            "in the pipeline), then export again.")
+def check_no_steps(plan: Plan, where: str) -> None:
+    if not plan.steps:
+        raise ExportError(f"{where} has no steps: every code cell only displays, plots or defines code. "
+                          "Mark cells with %%track or the tag step:NAME, then export again.", code="no_steps")

@@ -37,6 +37,7 @@ class CellCode:
     python: str  # the cell as plain Python
     track: Track | None = None
     cell_magic: str | None = None  # a cell magic other than %%track/%%time: cell left out
+    written_file: tuple[str, str] | None = None  # %%writefile PATH: (PATH, text)
     notes: list[str] = field(default_factory=list)  # what was unwrapped or dropped
 
 
@@ -97,8 +98,10 @@ def cell_code(cell: Cell) -> CellCode:
         elif name in _TIMING or name == "capture":
             notes.append(f"ran without %%{name}")
             text = body
+        elif name in ("writefile", "file"):
+            return _writefile(rest, body, cell)
         else:
-            return CellCode("", None, name, [f"cell magic %%{name} cannot be exported"])
+            return CellCode("", None, name, notes=[f"cell magic %%{name} cannot be exported"])
     python = _transform(text)
     try:
         tree = ast.parse(python)
@@ -112,7 +115,24 @@ def cell_code(cell: Cell) -> CellCode:
                           "wrap it in an async function and call asyncio.run(...) so it runs as a script.",
                           code="top_level_await", cell=cell.index)
     python, more = _unwrap_ipython_calls(python, tree)
-    return CellCode(python, track, None, notes + more)
+    return CellCode(python, track, None, notes=notes + more)
+
+
+def _writefile(line: str, body: str, cell: Cell) -> CellCode:
+    """``%%writefile [-a] PATH`` as the Python that writes the same file."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    append = "-a" in words or "--append" in words
+    paths = [w for w in words if not w.startswith("-")]
+    if not paths:
+        raise ExportError(f"{cell.label}: %%writefile needs a file name.", code="bad_magic", cell=cell.index)
+    path = paths[0]
+    mode = "a" if append else "w"
+    python = (f"with open({path!r}, {mode!r}, encoding='utf-8') as _mlops_file:\n"
+              f"    _mlops_file.write({body!r})\n")
+    return CellCode(python, notes=[], written_file=(path, body))
 
 
 def _top_level_await(tree: ast.Module) -> bool:
@@ -147,6 +167,40 @@ def _ipython_call(node: ast.AST) -> tuple[str, str] | None:
     return node.func.attr, str(first)
 
 
+_TIMING_OPTION = re.compile(r"\s*-(?:[nrp]\s*\S+|[tcqov])(?=\s)")
+
+
+def _timed_code(node: ast.Call) -> str | None:
+    """The statement a ``%time``/``%timeit`` line times, without its options; None when it
+    is not plain Python (an ``{expression}`` IPython expands, say)."""
+    arg = node.args[1] if len(node.args) > 1 else None
+    if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+        return None
+    code = arg.value
+    while (match := _TIMING_OPTION.match(code)) is not None:
+        code = code[match.end():]
+    try:
+        ast.parse(code.strip())
+    except SyntaxError:
+        return None
+    return code.strip()
+
+
+def _as_written(node: ast.Call, kind: str) -> str | None:
+    """How the user wrote an IPython call IPython generated: ``%name line``, ``%%name line``,
+    ``!command`` (None when its arguments are not plain strings)."""
+    args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if len(args) != len(node.args) or not args:
+        return None
+    if kind == "run_line_magic":
+        return f"%{args[0]} {args[1] if len(args) > 1 else ''}".rstrip()
+    if kind == "run_cell_magic":
+        return f"%%{args[0]} {args[1] if len(args) > 1 else ''}".rstrip()
+    if kind in ("system", "getoutput"):
+        return f"!{args[0]}"
+    return None
+
+
 def _unwrap_ipython_calls(python: str, tree: ast.Module) -> tuple[str, list[str]]:
     lines = python.split("\n")
     notes: list[str] = []
@@ -161,23 +215,28 @@ def _unwrap_ipython_calls(python: str, tree: ast.Module) -> tuple[str, list[str]
         indent = " " * stmt.col_offset
         start, end = stmt.lineno - 1, stmt.end_lineno
         original = "\n".join(lines[start:end]).strip()
+        written = _as_written(stmt.value, kind) if isinstance(stmt.value, ast.Call) else None
+        if written and isinstance(stmt, ast.Assign):
+            written = " = ".join(ast.unparse(t) for t in stmt.targets) + " = " + written
+        shown = written or original
         if kind == "run_line_magic" and name in _TIMING and isinstance(stmt, ast.Expr):
-            wrapped = stmt.value.args[1].value if len(stmt.value.args) > 1 else ""
-            notes.append(f"ran without %{name}: {wrapped.strip()}")
-            edits.append((start, end, [indent + line for line in wrapped.split("\n")]))
-            continue
+            wrapped = _timed_code(stmt.value)
+            if wrapped is not None:
+                notes.append(f"ran without %{name}: {wrapped.strip()}")
+                edits.append((start, end, [indent + line for line in wrapped.split("\n")]))
+                continue
         if kind == "run_line_magic" and name in _QUIET:
             notes.append(f"left out %{name} (no effect outside a notebook)")
         elif kind in ("system", "getoutput"):
-            notes.append(f"left out shell line ({original}): run it when setting up the "
+            notes.append(f"left out shell line ({shown}): run it when setting up the "
                          "pipeline's environment")
         else:
-            notes.append(f"left out magic ({original}): it needs IPython")
+            notes.append(f"left out magic ({shown}): it needs IPython")
         if isinstance(stmt, ast.Assign):
             targets = " = ".join(ast.unparse(t) for t in stmt.targets)
-            edits.append((start, end, [f"{indent}{targets} = None  # was: {original}"]))
+            edits.append((start, end, [f"{indent}{targets} = None  # was: {shown}"]))
         else:
-            edits.append((start, end, [f"{indent}pass  # was: {original}"]))
+            edits.append((start, end, [f"{indent}pass  # was: {shown}"]))
     for start, end, replacement in sorted(edits, reverse=True):
         lines[start:end] = replacement
     return "\n".join(lines), notes

@@ -9,7 +9,7 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .errors import ApiError, from_mlflow
+from .errors import ApiError, to_api_error
 
 AUTH_RESOURCE = "mlops"
 
@@ -43,12 +43,10 @@ class MLOpsHandler(APIHandler):
         return default if value is None or value == "" else value
 
     def _handle_request_exception(self, e: BaseException) -> None:
-        # Map our errors and MLflow's before tornado logs them as 500s.
-        if isinstance(e, ApiError):
-            self._send_api_error(e)
-            return
-        if _is_mlflow_exception(e):
-            self._send_api_error(from_mlflow(e))
+        # Map our errors, core's and MLflow's before tornado logs them as 500s.
+        error = to_api_error(e)
+        if error is not None:
+            self._send_api_error(error)
             return
         super()._handle_request_exception(e)
 
@@ -88,9 +86,3 @@ class NotFoundHandler(MLOpsHandler):
 
     post = put = patch = delete = get
 
-
-def _is_mlflow_exception(e: BaseException) -> bool:
-    for cls in type(e).__mro__:
-        if cls.__name__ == "MlflowException" and cls.__module__.startswith("mlflow"):
-            return True
-    return False

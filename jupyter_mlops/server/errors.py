@@ -1,9 +1,14 @@
 """One mapping from what went wrong to an HTTP status and a JSON ``{"code", "message"}``.
 
-Kept free of tornado so the service modules can raise it and stay plain Python.
+Core raises errors by kind (``core/errors.py``); MLflow raises ``MlflowException`` with an
+error code; the server's own checks raise ``ApiError``.  ``to_api_error`` turns each into
+the reply, once.  Kept free of tornado so the service modules stay plain Python.
 """
 
 from __future__ import annotations
+
+from ..core import errors as core_errors
+from ..core.store import is_mlflow_error
 
 
 class ApiError(Exception):
@@ -47,3 +52,27 @@ def from_mlflow(exc: Exception) -> ApiError:
     if status == 502:
         message = f"The MLflow tracking store failed: {message}"
     return ApiError(status, our_code, message)
+
+
+# Core error kinds -> HTTP status (the most specific kind first).
+_KIND_STATUS = (
+    (core_errors.NotFound, 404),
+    (core_errors.Refused, 403),
+    (core_errors.Conflict, 409),
+    (core_errors.TooLarge, 413),
+    (core_errors.Unsupported, 415),
+    (core_errors.Unavailable, 503),
+    (core_errors.InvalidInput, 400),
+)
+
+
+def to_api_error(exc: BaseException) -> ApiError | None:
+    """The reply for an exception we know, or None (an unexpected one: a logged 500)."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, core_errors.MLOpsError):
+        status = next((s for kind, s in _KIND_STATUS if isinstance(exc, kind)), 500)
+        return ApiError(status, exc.code, exc.message, dict(exc.details))
+    if is_mlflow_error(exc):
+        return from_mlflow(exc)
+    return None

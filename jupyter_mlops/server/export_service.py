@@ -13,16 +13,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import ApiError, bad_request, not_found
+from .errors import bad_request, not_found
 
 TARGETS = ("python", "airflow", "kfp")
 FIELDS = ("notebook", "target", "out", "name")
 MAX_PATH_LENGTH = 1024
 MAX_NAME_LENGTH = 128
+MAX_NAME_BYTES = 255  # one file or folder name (NAME_MAX on Linux and macOS)
 # ExportError.code -> HTTP status (anything else is bad input: 400).
-_STATUS = {"not_found": 404, "exists": 409}
-
-
 @dataclass(frozen=True)
 class ExportRequest:
     notebook: str
@@ -75,7 +73,14 @@ def inside_root(root: Path, relative: str, what: str) -> Path:
     if ".." in pure.parts:
         raise bad_request(f"'{what}' must stay inside the Jupyter root ('..' is not allowed): {relative!r}.",
                           code="outside_root")
-    resolved = (root / Path(*pure.parts)).resolve()
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in pure.parts):
+        raise bad_request(f"'{what}' has a name longer than {MAX_NAME_BYTES} bytes, which no filesystem here "
+                          "takes; use a shorter one.", code="bad_path")
+    try:
+        resolved = (root / Path(*pure.parts)).resolve()
+    except OSError as exc:  # e.g. a symlink loop
+        raise bad_request(f"'{what}' cannot be resolved ({exc.strerror or exc}): {relative!r}.",
+                          code="bad_path") from None
     if not resolved.is_relative_to(root):
         raise bad_request(f"'{what}' leads outside the Jupyter root (through a symlink): {relative!r}.",
                           code="outside_root")
@@ -100,6 +105,12 @@ def export(service, root: str | Path, request: ExportRequest, progress=None) -> 
     if not notebook.exists():
         raise not_found(f"No notebook at {request.notebook!r} under the Jupyter root.")
     out = inside_root(root, request.out, "out") if request.out else None
+    if out is not None:
+        blocked = next((parent for parent in out.parents if parent.is_relative_to(root) and parent.exists()
+                        and not parent.is_dir()), None)
+        if blocked is not None:
+            raise bad_request(f"'out' would be inside {relative(root, str(blocked))!r}, which is a file, not a "
+                              f"folder: {request.out!r}.", code="bad_path")
     uri = service.settings.tracking_uri
     # Cross-check with tracked runs only when the store answers; else from the code alone.
     observe = store.unreachable_reason(uri, timeout=1.0) is None
@@ -107,10 +118,13 @@ def export(service, root: str | Path, request: ExportRequest, progress=None) -> 
         report = export_notebook(notebook, target=request.target, out=out, name=request.name,
                                  observe=observe, tracking_uri=uri, progress=progress)
     except ExportError as exc:
-        message = str(exc).replace(str(root) + os.sep, "")
-        extra = {"cell": exc.cell} if exc.cell is not None else None
-        raise ApiError(_STATUS.get(exc.code, 400), exc.code, message, extra) from None
+        # The client knows paths relative to the root; the status follows the error's kind.
+        raise exc.reworded(str(exc).replace(str(root) + os.sep, "")) from None
     result = report.as_dict()
+    # Parameter values as Python literals: a JSON number would reach the browser as a
+    # JavaScript number, and 1.0 would read 1.
+    for holder in (result, *result["steps"]):
+        holder["params"] = {key: repr(value) for key, value in holder["params"].items()}
     result["notebook"] = relative(root, result["notebook"])
     result["out"] = relative(root, result["out"])
     return result

@@ -7,6 +7,7 @@ from tornado import web
 
 from . import params
 from .base import MLOpsHandler
+from .errors import bad_request
 
 
 class SettingsHandler(MLOpsHandler):
@@ -72,3 +73,18 @@ class ArtifactReadHandler(MLOpsHandler):
         run_id = params.identifier(run_id, "run_id")
         raw = self.get_query_argument("path", None)
         self.reply(await self.service.call(self.service.read_artifact, run_id, raw))
+
+
+MAX_COMPARED = 20
+
+
+class CompareHandler(MLOpsHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        run_ids = list(dict.fromkeys(params.identifier(v, "run_id") for v in self.get_query_arguments("run_id")))
+        if not 2 <= len(run_ids) <= MAX_COMPARED:
+            raise bad_request(f"Give 2 to {MAX_COMPARED} different run_id parameters to compare; "
+                                     f"got {len(run_ids)}.")
+        limit = params.integer(self.query("max_points"), "max_points", 500, 2, 100_000)
+        self.reply(await self.service.call(self.service.compare, run_ids, self.query("metric") or None, limit))

@@ -38,9 +38,7 @@ class ModelHandler(MLOpsHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        name = model_service.text(name, "model name")
-        if not name:
-            raise bad_request("The model name is required.")
+        name = model_service.model_name(name)
         self.reply(await self.service.call(model_service.model, self.service, name))
 
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 
-from .errors import bad_request, not_found
+from .errors import bad_request
 
 DEPLOYMENTS_TTL = 2.0  # seconds a health-checked deployment list is reused
 HEALTH_TIMEOUT = 0.5  # seconds per endpoint's /ping
 MAX_REF_LENGTH = 512
-# Messages of core.lineage.LineageError that mean "nothing by that name": 404, not 400.
-_MISSING = ("No run", "No registered model")
-_MISSING_PART = (" has no alias ", " has no version ")
 
 
 def text(value: str | None, what: str, limit: int = MAX_REF_LENGTH) -> str | None:
@@ -33,6 +29,14 @@ def text(value: str | None, what: str, limit: int = MAX_REF_LENGTH) -> str | Non
     return value or None
 
 
+def model_name(value: str | None) -> str:
+    """The ``{name}`` of a model URL: required, and checked as :func:`text` checks."""
+    name = text(value, "model name")
+    if not name:
+        raise bad_request("The model name is required.")
+    return name
+
+
 def page_token(value: str | None) -> str | None:
     if value is not None and (len(value) > 4096 or not value.isprintable()):
         raise bad_request("page_token is not a token this API returned.", code="invalid_page_token")
@@ -41,37 +45,29 @@ def page_token(value: str | None) -> str | None:
 
 # -- lineage ------------------------------------------------------------------------------
 def lineage(service, run_id: str | None, model: str | None) -> dict:
-    from ..core.lineage import LineageError, lineage_graph
+    from ..core.lineage.graph import lineage_graph
 
-    try:
-        return lineage_graph(service.client, run_id=run_id, model=model, check_health=True,
-                             health_timeout=HEALTH_TIMEOUT)
-    except LineageError as exc:
-        message = str(exc)
-        if message.startswith(_MISSING) or any(part in message for part in _MISSING_PART):
-            raise not_found(message) from None
-        raise bad_request(message) from None
+    # LineageNotFound is a 404, other LineageErrors a 400 (server/errors.py).
+    return lineage_graph(service.client, run_id=run_id, model=model, check_health=True,
+                         health_timeout=HEALTH_TIMEOUT, cache=service.lineage_cache)
 
 
 # -- registered models --------------------------------------------------------------------
 def models(service, name_contains: str, page_size: int, token: str | None) -> dict:
-    from ..core.models import list_models
+    from ..core.models.catalog import list_models
 
     return list_models(service.client, name_contains, page_size, token)
 
 
 def model(service, name: str) -> dict:
-    from ..core.models import ModelNotFound, model_detail
+    from ..core.models.catalog import model_detail
 
-    try:
-        return model_detail(service.client, name)
-    except ModelNotFound as exc:
-        raise not_found(str(exc)) from None
+    return model_detail(service.client, name)  # ModelNotFound: a 404
 
 
 # -- deployments --------------------------------------------------------------------------
 def _list_deployments(service, name: str | None) -> list[dict]:
-    from ..core.deploy import list_deployments
+    from ..core.models.deploy import list_deployments
 
     return list_deployments(service.client, check_health=True, timeout=HEALTH_TIMEOUT, name=name)
 
@@ -109,14 +105,9 @@ class DeploymentCache:
             del self._entries[key]
 
 
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def deployment_cache(service) -> DeploymentCache:
-    cache = _caches.get(service)
-    if cache is None:
-        cache = _caches[service] = DeploymentCache()
-    return cache
+    """The service's cache of health-checked deployment lists."""
+    return service.deployments_cache
 
 
 async def deployments(service, name: str | None) -> dict:

@@ -1,7 +1,7 @@
 """Query-string parsing and validation: every bad value is a 400 that says how to fix it.
 
-Filter and order strings are parsed with MLflow's own search grammar before the store
-sees them, so a typo reads the same on SQLite, PostgreSQL and a remote tracking server.
+Filter and order strings are parsed with MLflow's own search grammar (core.store) before
+the store sees them, so a typo reads the same on SQLite, PostgreSQL and a remote tracking server.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..core import store
 from .errors import bad_request
 
 DEFAULT_PAGE_SIZE = 50
@@ -25,7 +26,7 @@ class RunQuery:
     order_by: list[str]
     page_token: str | None
     page_size: int
-    view_type: int
+    view: str  # active_only, deleted_only or all
 
 
 def identifier(value: str | None, what: str) -> str:
@@ -60,45 +61,28 @@ def boolean(value: str | None, what: str, default: bool = False) -> bool:
 
 
 def filter_string(value: str | None) -> str:
-    from mlflow.exceptions import MlflowException
-    from mlflow.utils.search_utils import SearchUtils
-
     text = (value or "").strip()
     if len(text) > MAX_FILTER_LENGTH:
-        raise bad_request(f"The filter is {len(text)} characters; the limit is {MAX_FILTER_LENGTH}.", code="invalid_filter")
-    if text:
-        try:
-            SearchUtils.parse_search_filter(text)
-            # Comparators are checked only when a clause is evaluated: evaluate on a blank run.
-            SearchUtils.filter([_blank_run()], text)
-        except MlflowException as exc:
-            raise bad_request(
-                f"Invalid filter: {exc.message} Use MLflow search syntax, for example "
-                "metrics.accuracy > 0.9 and params.model = 'rf'.",
-                code="invalid_filter",
-            ) from None
-    return text
-
-
-def _blank_run():
-    from mlflow.entities import Run, RunData, RunInfo, RunInputs
-
-    info = RunInfo(run_id="0", experiment_id="0", user_id="", status="FINISHED",
-                   start_time=0, end_time=0, lifecycle_stage="active", run_name="")
-    return Run(info, RunData(), RunInputs([]))
+        raise bad_request(f"The filter is {len(text)} characters; the limit is {MAX_FILTER_LENGTH}.",
+                          code="invalid_filter")
+    try:
+        return store.check_filter(text)
+    except store.InvalidQuery as exc:
+        raise bad_request(
+            f"Invalid filter: {exc} Use MLflow search syntax, for example "
+            "metrics.accuracy > 0.9 and params.model = 'rf'.",
+            code="invalid_filter",
+        ) from None
 
 
 def order_by(values: list[str]) -> list[str]:
-    from mlflow.exceptions import MlflowException
-    from mlflow.utils.search_utils import SearchUtils
-
     clauses = [v.strip() for v in values if v and v.strip()]
     for clause in clauses:
         try:
-            SearchUtils.parse_order_by_for_search_runs(clause)
-        except MlflowException as exc:
+            store.check_order_by(clause)
+        except store.InvalidQuery as exc:
             raise bad_request(
-                f"Invalid order_by {clause!r}: {exc.message} Use for example "
+                f"Invalid order_by {clause!r}: {exc} Use for example "
                 "'attributes.start_time DESC' or 'metrics.accuracy ASC'.",
                 code="invalid_order_by",
             ) from None
@@ -107,8 +91,6 @@ def order_by(values: list[str]) -> list[str]:
 
 def run_query(get, get_all) -> RunQuery:
     """Build a RunQuery from a handler's ``get_query_argument``/``get_query_arguments``."""
-    from mlflow.entities import ViewType
-
     view = (get("view") or "active").lower()
     if view not in _VIEWS:
         raise bad_request(f"view must be one of {', '.join(_VIEWS)}, not {view!r}.")
@@ -121,5 +103,5 @@ def run_query(get, get_all) -> RunQuery:
         order_by=order_by(get_all("order_by")),
         page_token=token,
         page_size=integer(get("page_size"), "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
-        view_type=ViewType.from_string(_VIEWS[view]),
+        view=_VIEWS[view],
     )

@@ -9,18 +9,16 @@ from .export_handlers import ExportHandler
 from .handlers import (
     ArtifactListHandler,
     ArtifactReadHandler,
+    CompareHandler,
     ExperimentsHandler,
     MetricHistoryHandler,
     RunHandler,
     RunsHandler,
     SettingsHandler,
 )
-from .model_handlers import (
-    DeploymentsHandler,
-    LineageHandler,
-    ModelHandler,
-    ModelsHandler,
-)
+from .lifecycle_handlers import PromotionsHandler
+from .model_handlers import DeploymentsHandler, LineageHandler, ModelHandler, ModelsHandler
+from .monitoring import DeploymentMonitoringHandler
 
 NAMESPACE = "jupyter-mlops/api"
 _RUN = r"runs/(?P<run_id>[^/]+)"
@@ -33,10 +31,13 @@ ROUTES = [
     (_RUN + r"/metrics/(?P<key>.+)", MetricHistoryHandler),
     (_RUN + r"/artifacts", ArtifactListHandler),
     (_RUN + r"/artifact", ArtifactReadHandler),
+    ("compare", CompareHandler),
     ("lineage", LineageHandler),
     ("models", ModelsHandler),
     (r"models/(?P<name>[^/]+)", ModelHandler),
+    (r"models/(?P<name>[^/]+)/promotions", PromotionsHandler),
     ("deployments", DeploymentsHandler),
+    (r"deployments/(?P<id>[^/]+)/monitoring", DeploymentMonitoringHandler),
     ("export", ExportHandler),
 ]
 

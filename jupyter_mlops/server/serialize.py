@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..core import names
+from ..core.tracking import notebooks
 
 # Tags the runs table shows as columns, so a page does not ship every tag.
 _SUMMARY_TAGS = (names.NOTEBOOK, names.CELL_ID, names.KIND, names.ERROR, names.RUN_NAME)
@@ -45,7 +46,9 @@ def _duration_ms(run) -> int | None:
         return None
 
 
-def run_summary(run) -> dict[str, Any]:
+def run_summary(run, experiment_tags: dict | None = None) -> dict[str, Any]:
+    """``experiment_tags``: of the run's experiment, so that a run recorded before its
+    notebook was renamed names the notebook's path now (core/tracking/notebooks.py)."""
     info, data = run.info, run.data
     tags = data.tags
     return {
@@ -60,7 +63,8 @@ def run_summary(run) -> dict[str, Any]:
         "params": dict(data.params),
         "metrics": {key: finite(value) for key, value in data.metrics.items()},
         "tags": {key: tags[key] for key in _SUMMARY_TAGS if key in tags},
-        "notebook": tags.get(names.NOTEBOOK),
+        "notebook": notebooks.current_path(tags.get(names.NOTEBOOK), experiment_tags),
+        "notebook_recorded": tags.get(names.NOTEBOOK),
         "cell_id": tags.get(names.CELL_ID),
     }
 
@@ -98,8 +102,11 @@ def datasets(run) -> list[dict[str, Any]]:
     return found
 
 
-def run_detail(run, ui_url: str, artifacts: list[dict[str, Any]], cell_source: str | None):
-    summary = run_summary(run)
+def run_detail(run, ui_url: str, artifacts: list[dict[str, Any]], cell_source: str | None,
+               experiment_tags: dict | None = None, contracts: list[dict[str, Any]] | None = None):
+    """``contracts``: what core.contracts.recorded.run_contracts read (a status per
+    contract and dataset checked, with the failing checks)."""
+    summary = run_summary(run, experiment_tags)
     tags = run.data.tags
     info = run.info
     summary.update(
@@ -114,6 +121,7 @@ def run_detail(run, ui_url: str, artifacts: list[dict[str, Any]], cell_source: s
             "data_inputs": _json_tag(tags, names.DATA_INPUTS),
             "data_outputs": _json_tag(tags, names.DATA_OUTPUTS),
             "artifacts": artifacts,
+            "contracts": contracts or [],
             "ui_url": mlflow_ui_link(ui_url, info.experiment_id, info.run_id),
         }
     )
@@ -139,4 +147,39 @@ def metric_history(key: str, history, max_points: int) -> dict[str, Any]:
         "key": key,
         "total": total,
         "points": [{"step": m.step, "value": finite(m.value), "timestamp": m.timestamp} for m in points],
+    }
+
+
+def _side_by_side(runs, values_of) -> list[dict[str, Any]]:
+    """One row per key over the runs (None where a run lacks it), rows that differ first."""
+    keys = sorted({key for run in runs for key in values_of(run)})
+    rows = []
+    for key in keys:
+        values = [values_of(run).get(key) for run in runs]
+        rows.append({"key": key, "values": values, "differs": len({repr(v) for v in values}) > 1})
+    rows.sort(key=lambda row: not row["differs"])  # stable: by key within each group
+    return rows
+
+
+def default_compare_metric(runs) -> str | None:
+    """The metric most of the runs have (alphabetically first among equals)."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        for key in run.data.metrics:
+            counts[key] = counts.get(key, 0) + 1
+    return min(counts, key=lambda key: (-counts[key], key)) if counts else None
+
+
+def comparison(runs, metric: str | None, histories: dict, max_points: int,
+               experiment_tags: dict[str, dict] | None = None) -> dict[str, Any]:
+    tags_of = experiment_tags or {}
+    return {
+        "runs": [run_summary(run, tags_of.get(run.info.experiment_id)) for run in runs],
+        "params": _side_by_side(runs, lambda run: dict(run.data.params)),
+        "metrics": _side_by_side(runs, lambda run: {k: finite(v) for k, v in run.data.metrics.items()}),
+        "metric": metric,
+        "histories": [
+            {"run_id": run.info.run_id, **metric_history(metric, histories[run.info.run_id], max_points)}
+            for run in runs if run.info.run_id in histories
+        ],
     }

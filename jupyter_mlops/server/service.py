@@ -7,21 +7,29 @@ a small pool.  The embedded store is prepared once, on the pool, before the firs
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import platform
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..core import names, store
+from ..core import mlflow_ui, names, store
 from ..core.config import Settings, hide_credentials
-from . import artifacts, serialize
-from .counts import experiment_activity
+from ..core.errors import NotFound
+from ..core.lineage.index import LineageCache
+from ..core.store import artifacts
+from ..core.store import runs as stored_runs
+from . import serialize
 from .errors import ApiError, not_found
+from .model_service import DeploymentCache
 from .params import RunQuery
+
+if TYPE_CHECKING:
+    from ..core.lifecycle.data import DigestCache
 
 logger = logging.getLogger(__name__)
 API_VERSION = "1"
@@ -37,6 +45,9 @@ class MLOpsService:
         self._ready_lock = threading.Lock()
         self._reachable_at = float("-inf")
         self._warming = threading.Lock()
+        self.deployments_cache = DeploymentCache()  # health-checked deployment lists, shared by requests
+        # The lineage indexes of the server's lifetime: warmed in the background, read by GET lineage.
+        self.lineage_cache = LineageCache()
 
     # -- plumbing ---------------------------------------------------------------------
     def _ensure_ready(self) -> None:
@@ -71,6 +82,20 @@ class MLOpsService:
     def client(self):
         return store.client(self.settings.tracking_uri)
 
+    @functools.cached_property
+    def data_digests(self) -> DigestCache:
+        """Digests of the policies' data files, kept for the server's life: the sidebar asks
+        for pending triggers again and again, and unchanged files are not read again.
+        (Made on first use: core.lifecycle is not imported at start.)"""
+        from ..core.lifecycle.data import DigestCache
+
+        return DigestCache()
+
+    @property
+    def ui_url(self) -> str:
+        """The MLflow UI that links go to: configured, or a running `jupyter-mlops ui` on this store."""
+        return mlflow_ui.ui_url(self.settings)
+
     async def call(self, fn, *args, needs_store: bool = True, **kwargs) -> Any:
         def run():
             if needs_store:
@@ -92,21 +117,19 @@ class MLOpsService:
     def warm_lineage(self, experiments: list[tuple[str, int]]) -> None:
         """Index these ``(experiment id, run count)`` for lineage in the background (one
         warm-up at a time, bounded), so that GET lineage does not pay for loading them;
-        see core.lineage_index."""
-        from ..core import lineage_index
-
+        see core/lineage/index.py."""
         # Asked on every GET experiments (the sidebar polls it): usually nothing to do.
-        experiments = lineage_index.wanting_warmth(self.client, experiments)
+        experiments = self.lineage_cache.wanting_warmth(self.client, experiments)
         if not experiments or not self._warming.acquire(blocking=False):
             return
 
         def warm() -> None:
-            from ..core import lineage
+            from ..core.lineage import graph as lineage
 
             try:
                 client = self.client
                 started = time.perf_counter()
-                built = lineage_index.warm(client, experiments)
+                built = self.lineage_cache.warm(client, experiments)
                 if built:
                     lineage.prime(client)
                     # The fresh index is many small objects: let the collector's full pass
@@ -129,8 +152,6 @@ class MLOpsService:
 
     # -- endpoints ----------------------------------------------------------------------
     def describe(self, client_api_version: str | None, client_version: str | None) -> dict:
-        import mlflow
-
         compatible = client_api_version in (None, "", API_VERSION)
         message = "" if compatible else (
             f"The sidebar speaks API version {client_api_version} but the server extension "
@@ -143,31 +164,20 @@ class MLOpsService:
             "client_version": client_version,
             "compatible": compatible,
             "message": message,
-            "mlflow_version": mlflow.__version__,
+            "mlflow_version": store.mlflow_version(),
             "python_version": platform.python_version(),
             "tracking_uri": self.settings.display_uri,
             "embedded_store": self.settings.embedded,
-            "ui_url": self.settings.ui_url or None,
+            "ui_url": self.ui_url or None,
             "root": str(self.settings.root),
         }
 
     def experiments(self, include_internal: bool) -> dict:
-        from mlflow.entities import ViewType
-
         client = self.client
-        found, token = [], None
-        while True:
-            page = client.search_experiments(
-                view_type=ViewType.ACTIVE_ONLY, max_results=1000, page_token=token,
-                order_by=["last_update_time DESC"],
-            )
-            found.extend(page)
-            token = page.token
-            if not token:
-                break
+        found = store.all_experiments(client, order_by=["last_update_time DESC"])
         if not include_internal:
             found = [e for e in found if not e.name.startswith(serialize.INTERNAL_EXPERIMENT_PREFIX)]
-        activity = experiment_activity(client, [e.experiment_id for e in found])
+        activity = store.experiment_activity(client, [e.experiment_id for e in found])
         rows = [serialize.experiment(e, activity[e.experiment_id]) for e in found]
         rows.sort(key=lambda row: row["last_activity"] or 0, reverse=True)
         self.warm_lineage([(row["experiment_id"], row["run_count"]) for row in rows
@@ -175,54 +185,58 @@ class MLOpsService:
         return {"experiments": rows}
 
     def runs(self, query: RunQuery) -> dict:
-        page = self.client.search_runs(
-            [query.experiment_id],
-            filter_string=query.filter_string,
-            run_view_type=query.view_type,
-            max_results=query.page_size,
-            order_by=query.order_by,
-            page_token=query.page_token,
-        )
-        if not len(page) and not query.page_token:
-            self._experiment_or_404(query.experiment_id)
-        token = page.token.decode() if isinstance(page.token, bytes) else page.token
-        return {"runs": [serialize.run_summary(run) for run in page], "next_page_token": token or None}
+        runs, token = store.runs_page(self.client, query.experiment_id, query.filter_string, query.order_by,
+                                      query.page_size, query.page_token, query.view)
+        # NotFound when there is no such experiment: a 404, not an empty page.
+        tags = self._experiment_tags([query.experiment_id], missing_ok=bool(runs or query.page_token))
+        return {"runs": [serialize.run_summary(run, tags.get(query.experiment_id)) for run in runs],
+                "next_page_token": token}
 
-    def _experiment_or_404(self, experiment_id: str):
-        from mlflow.exceptions import MlflowException
-
-        try:
-            return self.client.get_experiment(experiment_id)
-        except MlflowException as exc:
-            raise not_found(f"No experiment with id {experiment_id!r}.") from exc
-
-    def _run_or_404(self, run_id: str):
-        from mlflow.exceptions import MlflowException
-
-        try:
-            return self.client.get_run(run_id)
-        except MlflowException as exc:
-            raise not_found(f"No run with id {run_id!r}; it may have been deleted.") from exc
+    def _experiment_tags(self, experiment_ids, missing_ok: bool = True) -> dict[str, dict]:
+        """Tags of these experiments: they say where a renamed notebook is now."""
+        found = {}
+        for experiment_id in dict.fromkeys(experiment_ids):
+            try:
+                found[experiment_id] = dict(store.get_experiment(self.client, experiment_id).tags or {})
+            except NotFound:
+                if not missing_ok:
+                    raise
+        return found
 
     def run_detail(self, run_id: str) -> dict:
-        run = self._run_or_404(run_id)
+        run = store.get_run(self.client, run_id)
         listing = artifacts.list_tree(self.client, run_id)
         source = run.data.tags.get(names.CELL_SOURCE)
         if source is None or len(source) >= names.MAX_TAG_VALUE:
             # The tag holds a truncated copy; the artifact holds it whole.
             if any(entry["path"] == names.ARTIFACT_CELL for entry in listing):
                 source = artifacts.read(self.client, run, names.ARTIFACT_CELL).get("content", source)
-        return serialize.run_detail(run, self.settings.ui_url, listing, source)
+        tags = self._experiment_tags([run.info.experiment_id])
+        from ..core.contracts.recorded import run_contracts  # contracts/ imports pandas: only when asked
+
+        checked = run_contracts(self.client, run, listing)
+        return serialize.run_detail(run, self.ui_url, listing, source, tags.get(run.info.experiment_id),
+                                    checked)
 
     def metric_history(self, run_id: str, key: str, max_points: int) -> dict:
-        run = self._run_or_404(run_id)
+        run = store.get_run(self.client, run_id)
         if key not in run.data.metrics:
             raise not_found(f"Run {run_id} has no metric {key!r}.")
-        history = self.client.get_metric_history(run_id, key)
+        history = store.metric_history(self.client, run_id, key)
         return serialize.metric_history(key, history, max_points)
 
+    def compare(self, run_ids: list[str], metric: str | None, max_points: int) -> dict:
+        """Several runs side by side, and one metric's histories, in one reply."""
+        runs = stored_runs.get_runs(self.client, run_ids)
+        if metric is not None and not any(metric in run.data.metrics for run in runs):
+            raise not_found(f"None of these runs has a metric {metric!r}.")
+        metric = metric or serialize.default_compare_metric(runs)
+        histories = stored_runs.metric_histories(self.client, runs, metric) if metric else {}
+        tags = self._experiment_tags([run.info.experiment_id for run in runs])
+        return serialize.comparison(runs, metric, histories, max_points, tags)
+
     def list_artifacts(self, run_id: str, raw_path: str | None) -> dict:
-        self._run_or_404(run_id)
+        store.get_run(self.client, run_id)
         path = artifacts.clean_path(raw_path, allow_root=True)
         files = artifacts.list_dir(self.client, run_id, path)
         if path and not files:
@@ -231,5 +245,5 @@ class MLOpsService:
 
     def read_artifact(self, run_id: str, raw_path: str | None) -> dict:
         artifacts.clean_path(raw_path)  # refuse a bad path before touching the store
-        return artifacts.read(self.client, self._run_or_404(run_id), raw_path)
+        return artifacts.read(self.client, store.get_run(self.client, run_id), raw_path)
 

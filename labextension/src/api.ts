@@ -3,9 +3,36 @@
  * and the response models it returns.
  */
 
+import packageJson from '../package.json';
+import type { IPromotionStatus } from './model/promotions';
+import type { IDeploymentMonitoring } from './apiMonitoring';
+import type { IExportReport, IExportRequest } from './apiExport';
+
+export type {
+  AlertStatus,
+  IDeploymentMonitoring,
+  IDistributionBin,
+  IFeatureDistribution,
+  IFeatureDrift,
+  IMonitoringAlert,
+  IReferenceSource,
+  IRequestStats
+} from './apiMonitoring';
+export type {
+  ExportTarget,
+  IExportFinding,
+  IExportReport,
+  IExportRequest,
+  IExportStep
+} from './apiExport';
+
 /** Bumped with the server's API_VERSION when the contract changes incompatibly. */
 export const API_VERSION = '1';
-export const CLIENT_VERSION = '0.1.0';
+/**
+ * The version handshake's client version: labextension/package.json's, so a release bumps
+ * it in one place (the build bundles that field).
+ */
+export const CLIENT_VERSION: string = packageJson.version;
 
 export interface IServerSettings {
   api_version: string;
@@ -35,12 +62,7 @@ export interface IExperiment {
   tags: Record<string, string>;
 }
 
-export type RunStatus =
-  | 'RUNNING'
-  | 'SCHEDULED'
-  | 'FINISHED'
-  | 'FAILED'
-  | 'KILLED';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export interface IRunSummary {
   run_id: string;
@@ -87,6 +109,37 @@ export interface IFileInfo {
   path: string;
   is_dir: boolean;
   file_size: number | null;
+  /** run detail only: why a folder could not be listed (e.g. a symlink out of the run's artifacts) */
+  refused?: string | null;
+}
+
+/** A failing check of a data contract (core/contracts/report.py's Violation). */
+export interface IContractViolation {
+  check: string;
+  column: string | null;
+  message: string;
+  count: number;
+  examples: unknown[];
+  rows: Record<string, unknown>[];
+}
+
+/** A contract a run checked its data against (%%track --expect NAME:VAR). */
+export interface IContractStatus {
+  contract: string;
+  variable: string | null;
+  /** fingerprint of the data checked: matches a dataset's */
+  digest: string | null;
+  file: string | null;
+  status: 'passed' | 'failed';
+  ok: boolean;
+  checks: number | null;
+  rows: number | null;
+  failed_checks: number;
+  violations: IContractViolation[];
+  /** failing checks not listed */
+  more: number;
+  /** the report artifact read, or null when only the tag was */
+  report: string | null;
 }
 
 export interface IRunDetail extends IRunSummary {
@@ -99,6 +152,7 @@ export interface IRunDetail extends IRunSummary {
   data_inputs: IDataRef[];
   data_outputs: IDataRef[];
   artifacts: IFileInfo[];
+  contracts: IContractStatus[];
   ui_url: string | null;
 }
 
@@ -112,6 +166,29 @@ export interface IMetricHistory {
   key: string;
   total: number;
   points: IMetricPoint[];
+}
+
+/** One param or metric across the compared runs: a value per run (null where missing). */
+export interface IComparedValues {
+  key: string;
+  values: (string | number | null)[];
+  differs: boolean;
+}
+
+export interface IComparedHistory extends IMetricHistory {
+  run_id: string;
+}
+
+export interface IComparison {
+  /** in the order asked */
+  runs: IRunSummary[];
+  /** rows that differ first */
+  params: IComparedValues[];
+  metrics: IComparedValues[];
+  /** the charted metric; null when no run has metrics */
+  metric: string | null;
+  /** the charted metric's history in each run that logged it */
+  histories: IComparedHistory[];
 }
 
 export interface IArtifactContent {
@@ -142,7 +219,13 @@ export type LineageEdgeKind =
   | 'version_of'
   | 'alias'
   | 'serves'
-  | 'exported';
+  | 'exported'
+  /** a retraining's decision run -> the version it registered */
+  | 'triggered'
+  /** a data file (by fingerprint) -> the version retrained on it */
+  | 'retrained_on'
+  /** the changed data file or the drift alert run -> the triggered decision */
+  | 'caused';
 
 /** A node of the lineage graph; other fields by kind (see core/lineage.py). */
 export interface ILineageNode {
@@ -163,6 +246,9 @@ export interface ILineageNode {
   notebook?: string | null;
   cell_id?: string | null;
   endpoint?: string;
+  /** dataset nodes: a run in the graph checked this data against a contract and it failed */
+  contract_failed?: boolean;
+  contracts?: { name: string; status: 'passed' | 'failed'; run_id: string }[];
   [field: string]: unknown;
 }
 
@@ -246,53 +332,6 @@ export interface IModelDetail extends IModelSummary {
   versions: IModelVersion[];
 }
 
-export type ExportTarget = 'python' | 'airflow' | 'kfp';
-
-export interface IExportRequest {
-  /** relative to the Jupyter root */
-  notebook: string;
-  target?: ExportTarget;
-  /** a new folder relative to the root; default beside the notebook */
-  out?: string;
-  name?: string;
-}
-
-export interface IExportFinding {
-  kind: string;
-  message: string;
-  cell: number | null;
-  cell_id?: string;
-}
-
-export interface IExportStep {
-  name: string;
-  /** 0-based */
-  cell: number;
-  cell_id: string | null;
-  depends_on: string[];
-  inputs: Record<string, string>;
-  outputs: string[];
-  params: Record<string, unknown>;
-  metrics: string[];
-  implicit: boolean;
-  source_run_id: string | null;
-}
-
-export interface IExportReport {
-  name: string;
-  target: ExportTarget;
-  notebook: string;
-  out: string;
-  steps: IExportStep[];
-  shared_cells: number[];
-  params: Record<string, unknown>;
-  excluded: IExportFinding[];
-  warnings: IExportFinding[];
-  findings: IExportFinding[];
-  next_steps: string[];
-  seconds: number;
-}
-
 export interface IRunsQuery {
   experimentId: string;
   filter?: string;
@@ -309,13 +348,23 @@ export interface IMLOpsApi {
   run(runId: string): Promise<IRunDetail>;
   metricHistory(runId: string, key: string): Promise<IMetricHistory>;
   artifact(runId: string, path: string): Promise<IArtifactContent>;
+  /** 2 to 20 runs side by side and one metric's histories (default: the common one) */
+  compare(runIds: string[], metric?: string | null): Promise<IComparison>;
   /** exactly one of run (a run id) or model (NAME, NAME@ALIAS or NAME/VERSION) */
   lineage(of: { run?: string; model?: string }): Promise<ILineageGraph>;
-  models(q?: { filter?: string; pageToken?: string | null; pageSize?: number }): Promise<IModelsPage>;
+  models(q?: {
+    filter?: string;
+    pageToken?: string | null;
+    pageSize?: number;
+  }): Promise<IModelsPage>;
   model(name: string): Promise<IModelDetail>;
   /** every recorded deployment (or one model's) with live health */
   deployments(name?: string): Promise<IDeployment[]>;
+  /** a deployment's (NAME:PORT) monitoring; with a feature, its distributions */
+  deploymentMonitoring(id: string, feature?: string | null): Promise<IDeploymentMonitoring>;
   exportNotebook(request: IExportRequest): Promise<IExportReport>;
+  /** a model's promotion history, pending triggers and retrainings under way */
+  promotions(name: string): Promise<IPromotionStatus>;
 }
 
 type Request = <T>(endPoint: string, init?: RequestInit) => Promise<T>;
@@ -364,6 +413,8 @@ export function createApi(request: Request): IMLOpsApi {
       request<IMetricHistory>(run(id) + '/metrics/' + encodeURIComponent(key)),
     artifact: (id: string, path: string) =>
       request<IArtifactContent>(run(id) + '/artifact' + query({ path })),
+    compare: (runIds: string[], metric?: string | null) =>
+      request<IComparison>('compare' + query({ run_id: runIds, metric })),
     lineage: of => request<ILineageGraph>('lineage' + query({ run: of.run, model: of.model })),
     models: (q = {}) =>
       request<IModelsPage>(
@@ -376,9 +427,14 @@ export function createApi(request: Request): IMLOpsApi {
       ),
     model: (name: string) => request<IModelDetail>('models/' + encodeURIComponent(name)),
     deployments: async (name?: string) =>
-      (await request<{ deployments: IDeployment[] }>('deployments' + query({ name })))
-        .deployments,
+      (await request<{ deployments: IDeployment[] }>('deployments' + query({ name }))).deployments,
+    deploymentMonitoring: (id: string, feature?: string | null) =>
+      request<IDeploymentMonitoring>(
+        'deployments/' + encodeURIComponent(id) + '/monitoring' + query({ feature })
+      ),
     exportNotebook: (body: IExportRequest) =>
-      request<IExportReport>('export', { method: 'POST', body: JSON.stringify(body) })
+      request<IExportReport>('export', { method: 'POST', body: JSON.stringify(body) }),
+    promotions: (name: string) =>
+      request<IPromotionStatus>('models/' + encodeURIComponent(name) + '/promotions')
   };
 }

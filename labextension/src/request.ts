@@ -41,7 +41,7 @@ export async function requestAPI<T>(
     );
   }
   const text = await response.text();
-  let data: any = null;
+  let data: unknown = null;
   if (text.length > 0) {
     try {
       data = JSON.parse(text);
@@ -50,11 +50,15 @@ export async function requestAPI<T>(
     }
   }
   if (!response.ok) {
-    const code = data?.code ?? 'http_' + response.status;
+    const details: Record<string, unknown> =
+      data !== null && typeof data === 'object' && !Array.isArray(data)
+        ? (data as Record<string, unknown>)
+        : {};
+    const code = typeof details.code === 'string' ? details.code : 'http_' + response.status;
     const message =
-      data?.message ??
-      `The jupyter-mlops server extension answered ${response.status} ${response.statusText}. Is it installed and enabled (jupyter server extension list)?`;
-    const details = data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {};
+      typeof details.message === 'string'
+        ? details.message
+        : `The jupyter-mlops server extension answered ${response.status} ${response.statusText}. Is it installed and enabled (jupyter server extension list)?`;
     throw new ApiError(response.status, code, message, details);
   }
   return data as T;

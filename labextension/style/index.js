@@ -1,3 +1,5 @@
 import './base.css';
 import './models.css';
 import './export.css';
+import './monitoring.css';
+import './promotions.css';

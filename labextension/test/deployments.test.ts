@@ -1,6 +1,4 @@
 import {
-  DEPLOYMENTS_POLL_INTERVAL,
-  DEPLOYMENTS_POLL_MAX,
   deploymentKey,
   deploymentRef,
   DeploymentsModel,
@@ -10,6 +8,7 @@ import {
   rolloutNote,
   statusOf
 } from '../src/model/deployments';
+import { DEFAULT_SETTINGS } from '../src/model/settings';
 import { deployment, RegistryApi } from './fakeRegistry';
 
 describe('deployment formatting', () => {
@@ -22,7 +21,9 @@ describe('deployment formatting', () => {
   });
 
   it('says when the alias moved on and a redeploy is needed', () => {
-    expect(rolloutNote(deployment({ version: '1', alias_version: '2' }))).toBe('alias now -> v2, redeploy to roll out');
+    expect(rolloutNote(deployment({ version: '1', alias_version: '2' }))).toBe(
+      'alias now -> v2, redeploy to roll out'
+    );
     expect(rolloutNote(deployment({ version: '2', alias_version: '2' }))).toBeNull();
     expect(rolloutNote(deployment({ alias: null, alias_version: null }))).toBeNull();
   });
@@ -66,13 +67,12 @@ describe('DeploymentsModel', () => {
       const model = new DeploymentsModel(api);
       let visible = true;
       const poll = deploymentsPoll(model, () => visible);
-      expect(poll.frequency).toEqual({ interval: DEPLOYMENTS_POLL_INTERVAL, backoff: true, max: DEPLOYMENTS_POLL_MAX });
-      expect(DEPLOYMENTS_POLL_INTERVAL).toBe(5000);
-      await jest.advanceTimersByTimeAsync(DEPLOYMENTS_POLL_INTERVAL * 3 + 100);
+      expect(poll.frequency).toEqual({ interval: 5000, backoff: true, max: 60000 });
+      await jest.advanceTimersByTimeAsync(DEFAULT_SETTINGS.deploymentsPollInterval * 3 + 100);
       const shown = api.deploymentCalls;
       expect(shown).toBeGreaterThanOrEqual(3);
       visible = false;
-      await jest.advanceTimersByTimeAsync(DEPLOYMENTS_POLL_INTERVAL * 4);
+      await jest.advanceTimersByTimeAsync(DEFAULT_SETTINGS.deploymentsPollInterval * 4);
       expect(api.deploymentCalls).toBe(shown);
       visible = true;
       await poll.refresh();
@@ -86,16 +86,20 @@ describe('DeploymentsModel', () => {
 
   it('backs off while the server fails', async () => {
     jest.useFakeTimers();
+    // Lumino draws each backed-off sleep at random; pin the draw so the
+    // count of calls does not depend on luck
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
     try {
       const api = new RegistryApi();
       api.failDeployments = new Error('down');
       const poll = deploymentsPoll(new DeploymentsModel(api), () => true);
-      await jest.advanceTimersByTimeAsync(DEPLOYMENTS_POLL_INTERVAL * 6);
+      await jest.advanceTimersByTimeAsync(DEFAULT_SETTINGS.deploymentsPollInterval * 6);
       // every 5 s would be 6 calls; doubling intervals make it fewer
       expect(api.deploymentCalls).toBeGreaterThan(0);
       expect(api.deploymentCalls).toBeLessThan(6);
       poll.dispose();
     } finally {
+      random.mockRestore();
       jest.useRealTimers();
     }
   });

@@ -33,19 +33,36 @@ function report(overrides: Partial<IExportReport> = {}): IExportReport {
     out: 'work/demo_pipeline',
     steps: [
       {
-        name: 'load_data', cell: 1, cell_id: 'a', depends_on: [], inputs: {}, outputs: ['frame'],
-        params: { rows: 100 }, metrics: [], implicit: false, source_run_id: null
+        name: 'load_data',
+        cell: 1,
+        cell_id: 'a',
+        depends_on: [],
+        inputs: {},
+        outputs: ['frame'],
+        params: { rows: '100' },
+        metrics: [],
+        implicit: false,
+        source_run_id: null
       },
       {
-        name: 'train', cell: 3, cell_id: 'b', depends_on: ['load_data'], inputs: { frame: 'load_data' },
-        outputs: ['model'], params: { lr: 0.1, kind: 'rf' }, metrics: ['acc'], implicit: false,
+        name: 'train',
+        cell: 3,
+        cell_id: 'b',
+        depends_on: ['load_data'],
+        inputs: { frame: 'load_data' },
+        outputs: ['model'],
+        params: { lr: '0.1', kind: "'rf'", C: '1.0' },
+        metrics: ['acc'],
+        implicit: false,
         source_run_id: 'r1'
       }
     ],
     shared_cells: [0, 2],
-    params: { rows: 100, lr: 0.1, kind: 'rf' },
+    params: { rows: '100', lr: '0.1', kind: "'rf'", C: '1.0' },
     excluded: [{ kind: 'excluded', message: 'cell 5 only displays a value', cell: 4 }],
-    warnings: [{ kind: 'hidden_state', message: 'train reads x, defined by no earlier cell', cell: 3 }],
+    warnings: [
+      { kind: 'hidden_state', message: 'train reads x, defined by no earlier cell', cell: 3 }
+    ],
     findings: [],
     next_steps: ['cd work/demo_pipeline', 'python -m demo'],
     seconds: 1.234,
@@ -97,7 +114,9 @@ describe('the form', () => {
   });
 
   it('keeps a folder the user typed', () => {
-    let form = updateForm('work/demo.ipynb', initialForm('work/demo.ipynb'), { out: 'elsewhere/pipe' });
+    let form = updateForm('work/demo.ipynb', initialForm('work/demo.ipynb'), {
+      out: 'elsewhere/pipe'
+    });
     form = updateForm('work/demo.ipynb', form, { target: 'kfp' });
     expect(form).toEqual({ target: 'kfp', out: 'elsewhere/pipe', name: '' });
   });
@@ -114,7 +133,9 @@ describe('the form', () => {
   });
 
   it('builds the request the server expects', () => {
-    expect(buildRequest('work/demo.ipynb', { target: 'kfp', out: ' out/pipe/ ', name: '  ' })).toEqual({
+    expect(
+      buildRequest('work/demo.ipynb', { target: 'kfp', out: ' out/pipe/ ', name: '  ' })
+    ).toEqual({
       notebook: 'work/demo.ipynb',
       target: 'kfp',
       out: 'out/pipe'
@@ -132,13 +153,19 @@ describe('messages', () => {
   it('says what is running, and that the notebook was saved', () => {
     const request = { notebook: 'nb.ipynb', target: 'airflow' as const, out: 'nb_airflow' };
     expect(pendingMessage(request, false)).toBe('Exporting nb.ipynb as Airflow DAG…');
-    expect(pendingMessage(request, true)).toBe('Saved unsaved changes. Exporting nb.ipynb as Airflow DAG…');
+    expect(pendingMessage(request, true)).toBe(
+      'Saved unsaved changes. Exporting nb.ipynb as Airflow DAG…'
+    );
   });
 
   it('counts steps and warnings on success', () => {
-    expect(successMessage(report())).toBe('Exported 2 steps to work/demo_pipeline (1.2 s), 1 warning.');
+    expect(successMessage(report())).toBe(
+      'Exported 2 steps to work/demo_pipeline (1.2 s), 1 warning.'
+    );
     const one = report({ steps: report().steps.slice(0, 1), warnings: [] });
-    expect(successMessage(one, true)).toBe('Saved, then exported 1 step to work/demo_pipeline (1.2 s).');
+    expect(successMessage(one, true)).toBe(
+      'Saved, then exported 1 step to work/demo_pipeline (1.2 s).'
+    );
   });
 });
 
@@ -150,32 +177,84 @@ describe('reportView', () => {
       'work/demo.ipynb → work/demo_pipeline: 2 steps, 1 cell left out, 1 warning, 1.23 s.'
     );
     expect(view.steps).toEqual([
-      { name: 'load_data', cell: 'cell 2', after: '(first)', params: 'rows=100', inputs: '', outputs: 'frame' },
       {
-        name: 'train', cell: 'cell 4', after: 'load_data', params: 'lr=0.1, kind="rf"',
-        inputs: 'frame ← load_data', outputs: 'model'
+        name: 'load_data',
+        cell: 'cell 2',
+        after: '(first)',
+        params: 'rows=100',
+        inputs: '',
+        outputs: 'frame'
+      },
+      {
+        name: 'train',
+        cell: 'cell 4',
+        after: 'load_data',
+        params: "lr=0.1, kind='rf', C=1.0",
+        inputs: 'frame ← load_data',
+        outputs: 'model'
       }
     ]);
     expect(view.shared).toBe('cell 1, cell 3');
-    expect(view.params).toBe('rows=100, lr=0.1, kind="rf"');
+    expect(view.params).toBe("rows=100, lr=0.1, kind='rf', C=1.0");
+  });
+
+  it('shows a cell label once, without the id the message repeats', () => {
+    const finding = (message: string, cell: number | null) => ({ kind: 'excluded', message, cell });
+    const view = reportView(
+      report({
+        excluded: [
+          finding('cell 2 (id 7f3a-b) left out: cell magic %%time', 1),
+          finding('cell 2: a note', 1),
+          finding('cell 12 left out', 1),
+          finding('files the pipeline reads', null)
+        ]
+      })
+    );
+    expect(view.excluded.map(row => [row.cell, row.continues, row.message])).toEqual([
+      ['cell 2', true, ' left out: cell magic %%time'],
+      ['cell 2', true, ': a note'],
+      ['cell 2', false, 'cell 12 left out'],
+      ['', false, 'files the pipeline reads']
+    ]);
+  });
+
+  it('shows values sent as numbers by an older server as JSON', () => {
+    const view = reportView(report({ params: { n: 3, flag: true } }));
+    expect(view.params).toBe('n=3, flag=true');
   });
 
   it('keeps what was left out, the warnings and the commands', () => {
     const view = reportView(report());
     expect(view.excluded).toEqual([
-      { cell: 'cell 5', cellIndex: 4, kind: 'excluded', message: 'cell 5 only displays a value' }
+      {
+        cell: 'cell 5',
+        cellIndex: 4,
+        continues: true,
+        kind: 'excluded',
+        message: ' only displays a value'
+      }
     ]);
     expect(view.warnings.map(w => [w.cell, w.kind])).toEqual([['cell 4', 'hidden_state']]);
     expect(view.commands).toEqual(['cd work/demo_pipeline', 'python -m demo']);
-    const bare = reportView(report({ shared_cells: [], params: {}, excluded: [], warnings: [], next_steps: [] }));
-    expect([bare.shared, bare.params, bare.excluded, bare.warnings, bare.commands]).toEqual(['', '', [], [], []]);
+    const bare = reportView(
+      report({ shared_cells: [], params: {}, excluded: [], warnings: [], next_steps: [] })
+    );
+    expect([bare.shared, bare.params, bare.excluded, bare.warnings, bare.commands]).toEqual([
+      '',
+      '',
+      [],
+      [],
+      []
+    ]);
   });
 });
 
 describe('exportProblem', () => {
   it('keeps the cell the server names', () => {
     const error = new FakeApiError(400, 'syntax_error', 'cell 2 has a syntax error at line 2', {
-      code: 'syntax_error', message: 'cell 2 has a syntax error at line 2', cell: 1
+      code: 'syntax_error',
+      message: 'cell 2 has a syntax error at line 2',
+      cell: 1
     });
     expect(exportProblem(error)).toEqual({
       code: 'syntax_error',
@@ -185,11 +264,16 @@ describe('exportProblem', () => {
   });
 
   it('says that nothing was written when the folder exists', () => {
-    const error = new FakeApiError(409, 'exists', 'quickstart_pipeline already exists; remove it or choose another --out folder.');
+    const error = new FakeApiError(
+      409,
+      'exists',
+      'quickstart_pipeline already exists; remove it or choose another --out folder.'
+    );
     expect(exportProblem(error)).toEqual({
       code: 'exists',
       cell: null,
-      message: 'Not exported, nothing written: quickstart_pipeline already exists; remove it or choose another output folder.'
+      message:
+        'Not exported, nothing written: quickstart_pipeline already exists; remove it or choose another output folder.'
     });
   });
 
@@ -197,8 +281,16 @@ describe('exportProblem', () => {
     expect(exportProblem(new FakeApiError(403, 'forbidden', 'Forbidden')).message).toBe(
       'Not allowed to export (it writes files): Forbidden'
     );
-    expect(exportProblem(new Error('boom'))).toEqual({ code: 'error', cell: null, message: 'Export failed: boom' });
-    expect(exportProblem('text')).toEqual({ code: 'error', cell: null, message: 'Export failed: text' });
+    expect(exportProblem(new Error('boom'))).toEqual({
+      code: 'error',
+      cell: null,
+      message: 'Export failed: boom'
+    });
+    expect(exportProblem('text')).toEqual({
+      code: 'error',
+      cell: null,
+      message: 'Export failed: text'
+    });
     const odd = new FakeApiError(400, 'x', 'm', { cell: '3' });
     expect(exportProblem(odd).cell).toBeNull();
     expect(exportProblem(new FakeApiError(400, 'x', 'm', { cell: -1 })).cell).toBeNull();

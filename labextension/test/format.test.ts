@@ -11,8 +11,12 @@ import { run } from './fakeApi';
 
 describe('format', () => {
   it('builds MLflow order_by clauses, quoting metric and param keys', () => {
-    expect(orderByClause({ column: 'start_time', descending: true })).toBe('attributes.start_time DESC');
-    expect(orderByClause({ column: 'metrics.val loss', descending: false })).toBe('metrics.`val loss` ASC');
+    expect(orderByClause({ column: 'start_time', descending: true })).toBe(
+      'attributes.start_time DESC'
+    );
+    expect(orderByClause({ column: 'metrics.val loss', descending: false })).toBe(
+      'metrics.`val loss` ASC'
+    );
     expect(orderByClause({ column: 'params.lr', descending: true })).toBe('params.`lr` DESC');
   });
 
@@ -43,7 +47,11 @@ describe('format', () => {
   });
 
   it('parses a column list, bare names meaning metrics', () => {
-    expect(parseColumns(' acc, params.lr ,,metrics.loss')).toEqual(['metrics.acc', 'params.lr', 'metrics.loss']);
+    expect(parseColumns(' acc, params.lr ,,metrics.loss')).toEqual([
+      'metrics.acc',
+      'params.lr',
+      'metrics.loss'
+    ]);
   });
 
   it('encodes repeated query values and skips empty ones', () => {

@@ -20,10 +20,25 @@ describe('routeFor', () => {
   it('sends runs (and logged models) to run detail, registry nodes to Models, deployments to Deployments', () => {
     expect(routeFor(node('run:fit'))).toEqual({ section: 'run', runId: 'fit' });
     expect(routeFor(node('logged_model:m-1'))).toEqual({ section: 'run', runId: 'fit' });
-    expect(routeFor(node('model_version:churn/1'))).toEqual({ section: 'models', name: 'churn', version: '1' });
-    expect(routeFor(node('alias:churn@champion'))).toEqual({ section: 'models', name: 'churn', version: '1' });
-    expect(routeFor(node('model:churn'))).toEqual({ section: 'models', name: 'churn', version: null });
-    expect(routeFor(node('deployment:churn:5001'))).toEqual({ section: 'deployments', key: 'churn:5001' });
+    expect(routeFor(node('model_version:churn/1'))).toEqual({
+      section: 'models',
+      name: 'churn',
+      version: '1'
+    });
+    expect(routeFor(node('alias:churn@champion'))).toEqual({
+      section: 'models',
+      name: 'churn',
+      version: '1'
+    });
+    expect(routeFor(node('model:churn'))).toEqual({
+      section: 'models',
+      name: 'churn',
+      version: null
+    });
+    expect(routeFor(node('deployment:churn:5001'))).toEqual({
+      section: 'deployments',
+      key: 'churn:5001'
+    });
     expect(routeFor(node('dataset:x'))).toBeNull();
   });
 });

@@ -3,7 +3,9 @@ import { RegistryApi, summary } from './fakeRegistry';
 
 function setup(count: number, pageSize = 10) {
   const api = new RegistryApi();
-  api.modelList = Array.from({ length: count }, (_, i) => summary(`m${String(i).padStart(3, '0')}`));
+  api.modelList = Array.from({ length: count }, (_, i) =>
+    summary(`m${String(i).padStart(3, '0')}`)
+  );
   return { api, model: new ModelsModel(api, pageSize) };
 }
 
@@ -37,8 +39,23 @@ describe('ModelsModel', () => {
     const { api, model } = setup(25);
     await model.refresh();
     await model.setFilter(' m01 ');
-    expect(api.modelCalls[api.modelCalls.length - 1]).toEqual({ filter: 'm01', pageToken: null, pageSize: 10 });
-    expect(model.rows.map(m => m.name)).toEqual(['m010', 'm011', 'm012', 'm013', 'm014', 'm015', 'm016', 'm017', 'm018', 'm019']);
+    expect(api.modelCalls[api.modelCalls.length - 1]).toEqual({
+      filter: 'm01',
+      pageToken: null,
+      pageSize: 10
+    });
+    expect(model.rows.map(m => m.name)).toEqual([
+      'm010',
+      'm011',
+      'm012',
+      'm013',
+      'm014',
+      'm015',
+      'm016',
+      'm017',
+      'm018',
+      'm019'
+    ]);
     expect(model.hasMore).toBe(false);
   });
 
@@ -71,6 +88,9 @@ describe('model formatting', () => {
   it('shortens fingerprints and sorts aliases', () => {
     expect(shortDigest('0123456789abcdef0123')).toBe('0123456789ab');
     expect(shortDigest(undefined)).toBe('');
-    expect(aliasList({ prod: '3', champion: '2' })).toEqual([['champion', '2'], ['prod', '3']]);
+    expect(aliasList({ prod: '3', champion: '2' })).toEqual([
+      ['champion', '2'],
+      ['prod', '3']
+    ]);
   });
 });

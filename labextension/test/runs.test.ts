@@ -63,9 +63,16 @@ describe('RunsModel', () => {
 
   it('shows a bad filter as an error and does not poll it again', async () => {
     const { api, model } = setup(3);
-    api.failNext = Object.assign(new Error('Invalid filter: nope'), { status: 400, code: 'invalid_filter' });
+    api.failNext = Object.assign(new Error('Invalid filter: nope'), {
+      status: 400,
+      code: 'invalid_filter'
+    });
     await model.setQuery({ experimentId: '1', filter: 'nope' });
-    expect(model.error).toEqual({ status: 400, code: 'invalid_filter', message: 'Invalid filter: nope' });
+    expect(model.error).toEqual({
+      status: 400,
+      code: 'invalid_filter',
+      message: 'Invalid filter: nope'
+    });
     expect(model.rows.length).toBe(0);
     await model.refresh();
     expect(api.queries.length).toBe(1);

@@ -4,7 +4,11 @@ import { experiment, FakeApi, run } from './fakeApi';
 
 function setup() {
   const api = new FakeApi();
-  api.experimentList = [experiment('3', 'other.ipynb', 5), experiment('2', 'work/train.ipynb', 2), experiment('0', 'Default', 0)];
+  api.experimentList = [
+    experiment('3', 'other.ipynb', 5),
+    experiment('2', 'work/train.ipynb', 2),
+    experiment('0', 'Default', 0)
+  ];
   api.runsByExperiment.set('2', [run('t1', 10), run('t2', 5)]);
   api.runsByExperiment.set('3', [run('o1', 20)]);
   return { api, model: new SidebarModel(api, 50) };
@@ -52,13 +56,18 @@ describe('choosing the experiment', () => {
 
   it('matches a notebook path with a leading slash', () => {
     const list = [experiment('1', 'a/b.ipynb')];
-    expect(pickExperiment(list, { current: null, userPicked: false, notebookPath: '/a/b.ipynb' })).toBe('1');
+    expect(
+      pickExperiment(list, { current: null, userPicked: false, notebookPath: '/a/b.ipynb' })
+    ).toBe('1');
     expect(pickExperiment([], { current: null, userPicked: false, notebookPath: 'x' })).toBeNull();
   });
 
   it('reports a failed refresh as a problem and rejects for backoff', async () => {
     const { api, model } = setup();
-    api.failNext = Object.assign(new Error('Cannot reach the Jupyter server'), { status: 0, code: 'network_error' });
+    api.failNext = Object.assign(new Error('Cannot reach the Jupyter server'), {
+      status: 0,
+      code: 'network_error'
+    });
     await expect(model.refresh()).rejects.toThrow();
     expect(model.loaded).toBe(true);
     expect(model.problem?.code).toBe('network_error');

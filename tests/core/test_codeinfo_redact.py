@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlops.core.codeinfo import analyze
-from jupyter_mlops.core.redact import redact_mapping, redact_text
+from jupyter_mlops.core.tracking.codeinfo import analyze
+from jupyter_mlops.core.tracking.redact import redact_mapping, redact_text
 
 
 def test_reads_writes_and_params():

@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from jupyter_mlops.core.defuse import analyse
+from jupyter_mlops.core.tracking.defuse import analyse
 
 
 def usage(source: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_mlops.core.environment import module_distributions
+from jupyter_mlops.core.tracking.environment import module_distributions
 
 
 def test_module_map_is_kept_until_a_package_is_installed(tmp_path, monkeypatch):

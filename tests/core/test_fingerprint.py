@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_mlops.core.fingerprint import fingerprint
+from jupyter_mlops.core.tracking.fingerprint import fingerprint
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_objects_without_a_byte_form_give_none():
 def test_describe_never_raises():
     from sklearn.ensemble import RandomForestClassifier
 
-    from jupyter_mlops.core.fingerprint import describe
+    from jupyter_mlops.core.tracking.fingerprint import describe
 
     assert describe(RandomForestClassifier())["shape"] is None  # __len__ raises AttributeError
     assert describe([1, 2, 3]) == {"kind": "builtins.list", "shape": [3]}

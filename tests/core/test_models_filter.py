@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from jupyter_mlops.core.models import list_models
+from jupyter_mlops.core.models.catalog import list_models
+from mlops_testing import install_store
 
 
-def test_model_names_with_quotes_and_wildcards_filter_exactly(tmp_path):
-    client = MlflowClient(f"sqlite:///{tmp_path}/m.db")
+def test_model_names_with_quotes_and_wildcards_filter_exactly(tmp_path, store_template):
+    client = MlflowClient(f"sqlite:///{install_store(store_template, tmp_path / 'm.db')}")
     for name in ["it's", "100%", "a_b", "plain", 'say "hi"']:
         client.create_registered_model(name)
     found = {q: [m["name"] for m in list_models(client, q)["models"]] for q in ["'", "%", "_", '"', "i"]}

@@ -7,12 +7,14 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 from mlflow import MlflowClient
 from nbclient import NotebookClient
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@pytest.mark.slow
 def test_quickstart_runs_and_records(mlops_root):
     notebook = mlops_root / "quickstart.ipynb"
     shutil.copy(EXAMPLES / "quickstart.ipynb", notebook)

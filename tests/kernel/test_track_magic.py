@@ -6,6 +6,8 @@ import json
 import subprocess
 
 import pytest
+from IPython.core.error import UsageError
+
 from mlops_testing import all_runs, client, run, sync
 
 
@@ -56,7 +58,7 @@ def test_tracked_cell_is_one_complete_run(ip, mlops_root):
     assert artifact_text(tracked.info.run_id, "mlops/stdout.txt") == "trained\n"
     # data: raw was read, features written, both with full-content fingerprints
     datasets = {(d.dataset.name, d.tags[0].value): d.dataset for d in tracked.inputs.dataset_inputs}
-    from jupyter_mlops.core.fingerprint import fingerprint
+    from jupyter_mlops.core.tracking.fingerprint import fingerprint
 
     assert datasets[("raw", "input")].digest == fingerprint(ip.user_ns["raw"]).digest
     assert datasets[("features", "output")].digest == fingerprint(ip.user_ns["features"]).digest
@@ -80,6 +82,7 @@ def test_failing_cell_reraises_and_leaves_a_failed_run(ip):
     assert failed.data.params == {"x": "1"}
 
 
+@pytest.mark.slow
 def test_interrupted_cell_is_killed(ip):
     result = run(ip, "%%track\nraise KeyboardInterrupt")
     assert isinstance(result.error_in_exec, KeyboardInterrupt)
@@ -100,7 +103,7 @@ def test_bad_magic_line_is_a_usage_error_and_creates_no_run(ip, line, message, c
     assert message in capsys.readouterr().err + str(result.error_in_exec)
     assert "x" not in ip.user_ns  # the cell did not run
     from jupyter_mlops.core.config import resolve
-    from jupyter_mlops.core.journal import Journal
+    from jupyter_mlops.core.tracking.journal import Journal
 
     assert Journal(resolve().state_dir).conn.execute("select count(*) from runs").fetchone()[0] == 0
     assert run(ip, "y = 2").success  # the kernel keeps working
@@ -111,6 +114,7 @@ def test_empty_cell_is_a_usage_error(ip, capsys):
     assert not result.success and "needs code" in capsys.readouterr().err + str(result.error_in_exec)
 
 
+@pytest.mark.slow
 def test_non_numeric_metric_is_reported_and_the_run_kept(ip, capsys):
     run(ip, "%%track -m label -m scores\nlabel = 'cat'\nscores = {'f1': 0.5, 'auc': 0.75}")
     assert "--metric label is str, not a number" in capsys.readouterr().out
@@ -120,9 +124,11 @@ def test_non_numeric_metric_is_reported_and_the_run_kept(ip, capsys):
     assert "label is str" in tracked.data.tags["mlops.warning"]
 
 
+@pytest.mark.slow
 def test_mlflow_calls_in_the_cell_land_in_the_tracked_run(ip):
     # mlflow imported inside the tracked cell: the import hook activates the run
-    run(ip, "%%track --name own-logging\nimport mlflow\nmlflow.log_metric('inside', 3.0)\nmlflow.set_tag('who', 'cell')")
+    run(ip, "%%track --name own-logging\nimport mlflow\n"
+            "mlflow.log_metric('inside', 3.0)\nmlflow.set_tag('who', 'cell')")
     run(ip, "%%track --name second\nmlflow.log_param('batch', 64)")
     sync(ip)
     runs = {r.info.run_name: r for r in all_runs()}
@@ -134,6 +140,7 @@ def test_mlflow_calls_in_the_cell_land_in_the_tracked_run(ip):
     assert mlflow.active_run() is None  # nothing left active after the cells
 
 
+@pytest.mark.slow
 def test_secrets_are_redacted(ip):
     run(ip, "%%track -p password=hunter2 -p db=postgresql://bob:s3cret@db/x -t token=abc123def\n"
             "api_key = 'sk-abcdefghijklmnopqrstuvwxyz123456'\nprint('key is', api_key)")
@@ -146,6 +153,7 @@ def test_secrets_are_redacted(ip):
     assert tracked.data.params["db"] == "postgresql://bob:***@db/x"
 
 
+@pytest.mark.slow
 def test_matplotlib_figure_is_kept_as_png(ip):
     run(ip, "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt")
     run(ip, "%%track\nfig = plt.figure()\nplt.plot([1, 2, 3])")
@@ -156,6 +164,7 @@ def test_matplotlib_figure_is_kept_as_png(ip):
     run(ip, "plt.close('all')")
 
 
+@pytest.mark.slow
 def test_unfingerprintable_objects_are_described_not_errors(ip):
     run(ip, "import pandas as pd\nodd = pd.Series([[1], [2, 3]])")
     result = run(ip, "%%track\nsize = len(odd)")
@@ -169,12 +178,15 @@ def test_unfingerprintable_objects_are_described_not_errors(ip):
 def test_runs_magic_lists_this_notebooks_runs(ip):
     run(ip, "%%track -q\nalpha = 0.5\nscore = 0.9")
     run(ip, "%%track -q -m score\nalpha = 0.7\nscore = 0.8")
-    frame = ip.run_line_magic("runs", "")
+    frame = ip.run_line_magic("runs", "--wait 120")  # waits for the journal itself
     assert len(frame) == 2
     assert sorted(frame["params.alpha"]) == ["0.5", "0.7"]
     assert frame["metrics.score"].dropna().tolist() == [0.8]
     bad = run(ip, "%runs --filter 'metrics.score >>> 1'")
     assert not bad.success
+    for line in ("--wait -1", "--wait nan", "--wait 1e9"):
+        with pytest.raises(UsageError, match="--wait must be between"):
+            ip.run_line_magic("runs", line)
 
 
 def test_status_hides_credentials(ip, capsys, monkeypatch):
@@ -183,6 +195,7 @@ def test_status_hides_credentials(ip, capsys, monkeypatch):
     assert "tracking URI" in out and "backlog      : 0" in out
 
 
+@pytest.mark.slow
 def test_autolog_in_a_tracked_cell_logs_into_its_run(ip):
     run(ip, "import mlflow\nfrom sklearn.linear_model import LinearRegression\nimport numpy as np\n"
             "X = np.arange(20.0).reshape(10, 2)\ny = X @ [1.0, 2.0]")
@@ -195,6 +208,7 @@ def test_autolog_in_a_tracked_cell_logs_into_its_run(ip):
     assert tracked.data.params["fit_intercept"] == "True"
 
 
+@pytest.mark.slow
 def test_summary_links_to_the_mlflow_ui_when_configured(ip, monkeypatch):
     import os
 
@@ -231,11 +245,12 @@ def test_unreachable_server_is_reported_and_the_run_kept(ip, capsys):
     status = capsys.readouterr().out
     assert "http://***@127.0.0.1" in status and "pa55word" not in status
     from jupyter_mlops.core.config import resolve
-    from jupyter_mlops.core.journal import Journal
+    from jupyter_mlops.core.tracking.journal import Journal
 
     assert Journal(resolve().state_dir).backlog() >= 2  # start + finish wait in the journal
 
 
+@pytest.mark.slow
 def test_frame_changed_in_place_is_an_output(ip):
     run(ip, "import pandas as pd\nraw = pd.DataFrame({'v': [1.0, None, 3.0]})\nkeep = pd.DataFrame({'w': [1]})")
     run(ip, "%%track -q\nraw.dropna(inplace=True)\nn = len(keep)")
@@ -244,6 +259,7 @@ def test_frame_changed_in_place_is_an_output(ip):
     assert roles == {("raw", "input"), ("raw", "output"), ("keep", "input")}
 
 
+@pytest.mark.slow
 def test_quoted_options_are_unquoted(ip):
     run(ip, '%%track -q --name "first try" -t note="two words"\nv = 1')
     sync(ip)

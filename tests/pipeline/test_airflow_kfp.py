@@ -49,8 +49,8 @@ def test_airflow_dag_loads_and_runs(airflow_python, tmp_path, tracking_uri):
     assert bag["upstream"]["train_logreg"] == ["mlops_begin", "scale", "split"]
     assert bag["params"] == ["C", "max_depth", "test_size"]
 
-    done = subprocess.run([airflow, "dags", "test", "-c", '{"max_depth": 3}', report.name], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run([airflow, "dags", "test", "-c", '{"max_depth": 3}', report.name], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(report.name)
@@ -128,7 +128,8 @@ def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_
     # Every component logged its execution as an MLflow run, like the python target's steps.
     client = MlflowClient(mlflow_server.url)
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()],
-                              filter_string=f"tags.`mlops.pipeline.target` = 'kfp' and attributes.start_time >= {started}")
+                              filter_string=f"tags.`mlops.pipeline.target` = 'kfp' "
+                                            f"and attributes.start_time >= {started}")
     tracked = {r.data.tags["mlops.pipeline.step"]: r for r in runs}
     assert set(tracked) == STEPS and all(r.info.status == "FINISHED" for r in tracked.values())
     assert tracked["train_logreg"].data.metrics["accuracy"] == metrics["train-logreg"]["accuracy"]
@@ -137,3 +138,63 @@ def test_kfp_pipeline_runs_with_the_local_runner(kfp_python, tmp_path, tracking_
     read = {d["name"] for d in json.loads(tracked["train_logreg"].data.tags["mlops.data.inputs"])}
     written = {d["name"] for d in json.loads(tracked["scale"].data.tags["mlops.data.outputs"])}
     assert "X_train_s" in read & written
+
+
+SCHEDULED_CHECK = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(sys.argv[1])
+dag = bag.dags.get(sys.argv[2])
+print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
+                  "timetable": type(dag.timetable).__name__ if dag else None,
+                  "summary": dag.timetable.summary if dag else None,
+                  "params": {k: dag.params[k] for k in dag.params} if dag else None}))
+"""
+POLICY = """\
+model: demo
+triggers:
+  schedule: "0 3 * * *"
+  data: [data/train.csv]
+retrain:
+  notebook: pipeline_demo.ipynb
+  params: {C: 0.5}
+gate:
+  holdout: data/holdout.csv
+  target: y
+  metric: accuracy
+"""
+
+
+@pytest.mark.slow
+def test_airflow_dag_is_scheduled_as_the_retraining_policy_says(airflow_python, tmp_path):
+    """The policy's cron schedule and data paths become the DAG's schedule (time or Asset
+    events), its params the DAG's defaults; Airflow itself loads it."""
+    folder = tmp_path / "nb"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "train.csv").write_text("a,y\n1,0\n")
+    (folder / "data" / "holdout.csv").write_text("a,y\n1,0\n")
+    (folder / "policies").mkdir()
+    (folder / "policies" / "demo.yaml").write_text(POLICY)
+    notebook = folder / "pipeline_demo.ipynb"
+    notebook.write_bytes(EXAMPLE.read_bytes())
+    out = tmp_path / "dags"
+    report = export_notebook(notebook, "airflow", out, observe=False)
+    source = (out / f"{report.name}_dag.py").read_text()
+    assert "CronTriggerTimetable('0 3 * * *'" in source and (folder / "data" / "train.csv").as_uri() in source
+
+    home = tmp_path / "airflow-home"
+    home.mkdir()
+    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__DAGS_FOLDER=out, AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    loaded = subprocess.run([str(airflow_python), "-c", SCHEDULED_CHECK, str(out), report.name], env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    dag = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert dag["errors"] == {}
+    assert dag["timetable"] == "AssetOrTimeSchedule" and "0 3 * * *" in dag["summary"]
+    assert dag["params"]["C"] == 0.5
+
+
+def test_a_notebook_without_a_policy_exports_an_unscheduled_dag(tmp_path):
+    out = tmp_path / "dags"
+    report = export_notebook(EXAMPLE, "airflow", out, observe=False)
+    assert "    schedule=None," in (out / f"{report.name}_dag.py").read_text()

@@ -98,3 +98,12 @@ def test_cli_reports_errors_and_json(make_notebook, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["steps"][0]["name"] == "a" and report["params"] == {"n": 3}
     assert (tmp_path / "o" / "nb" / "pipeline.json").exists()
+
+
+@pytest.mark.parametrize("out", ["/proc/jupyter-mlops-out", "/proc/no-such-folder/out", "/sys/jupyter-mlops-out"])
+def test_an_output_folder_the_os_refuses_is_named_as_given(make_notebook, out):
+    """The error names the folder asked for, never the scratch folder written beside it."""
+    notebook = make_notebook(["%%track\nx = 1"])
+    with pytest.raises(ExportError) as caught:
+        export_notebook(notebook, out=out, observe=False)
+    assert str(caught.value).startswith(f"{out}:") and ".partial-" not in str(caught.value)

@@ -93,7 +93,7 @@ def test_pipeline_reproduces_the_notebook(tmp_path, tracking_uri):
     assert source.data.tags["mlops.pipeline.step"] == "train_logreg"
     assert source.data.tags["mlops.pipeline.source_run"] == by_cell["demo-07"].info.run_id
 
-    from jupyter_mlops.core.lineage import lineage_graph
+    from jupyter_mlops.core.lineage.graph import lineage_graph
 
     graph = lineage_graph(client, model=f"pipeline-demo/{version.version}")
     run_ids = {n["run_id"] for n in graph["nodes"] if n["kind"] == "run"}

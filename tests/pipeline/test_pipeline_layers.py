@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jupyter_mlops.pipeline import export_notebook
 
 from .conftest import EXAMPLE, REPO, subprocess_env
@@ -48,6 +50,7 @@ runpy.run_module(sys.argv[0], run_name="__main__")
 """
 
 
+@pytest.mark.slow
 def test_exported_package_runs_without_the_kernel_layer(tmp_path, tracking_uri):
     report = export_notebook(EXAMPLE, "python", tmp_path / "out", observe=False)
     done = subprocess.run([sys.executable, "-c", BLOCKED_RUN, report.name], cwd=tmp_path / "out",

@@ -110,12 +110,13 @@ def test_values_of_every_kind_pass_between_steps(make_notebook, tmp_path, tracki
                        "unfitted": "joblib"}
     import numpy as np
 
-    from jupyter_mlops.core.fingerprint import fingerprint
+    from jupyter_mlops.core.tracking.fingerprint import fingerprint
 
     digests = {o["name"]: o["digest"] for o in json.loads(run.data.tags[names.DATA_OUTPUTS])}
     assert digests["arr"] == fingerprint(np.arange(6).reshape(2, 3)).digest
 
 
+@pytest.mark.slow
 def test_command_line(demo, tracking_uri):
     env = subprocess_env(MLFLOW_TRACKING_URI=tracking_uri)
     done = subprocess.run([sys.executable, "-m", demo.name, "--json", "-p", "max_depth=3"],

@@ -4,6 +4,7 @@ every scoring server a test started."""
 from __future__ import annotations
 
 import pytest
+
 from mlops_testing import run
 
 SETUP = (
@@ -29,8 +30,8 @@ def trained(ip):
 def servers(mlops_root):
     """Stops whatever model servers the test left recorded (also when it failed)."""
     yield
-    from jupyter_mlops.core import deploy, serving
     from jupyter_mlops.core.config import resolve
+    from jupyter_mlops.core.models import deploy, serving
 
     for d in deploy.deployments(resolve().tracking_uri, check_health=False):
         serving.stop(d.pid, d.port)

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 from IPython.core.error import UsageError
+
 from mlops_testing import client, free_port, run
 
 
@@ -26,6 +27,7 @@ def only_deployment(ip):
     return frame.iloc[0]
 
 
+@pytest.mark.slow
 def test_deploy_serves_rolls_out_and_reports_a_dead_server_stopped(trained, servers, capsys):
     ip = trained
     ip.run_line_magic("register", "model --name churn --alias champion")
@@ -54,7 +56,7 @@ def test_deploy_serves_rolls_out_and_reports_a_dead_server_stopped(trained, serv
     assert (row.status, row.version, row.endpoint) == ("healthy", "2", f"http://127.0.0.1:{port}")
     assert predict_over_http(row.endpoint, X) == ip.user_ns["model"].predict(X).tolist()
     assert "mlops.deployments" not in client().get_model_version("churn", "1").tags
-    from jupyter_mlops.core.lineage import lineage_graph
+    from jupyter_mlops.core.lineage.graph import lineage_graph
 
     graph = lineage_graph(client(), model="churn")
     [served] = [n for n in graph["nodes"] if n["kind"] == "deployment"]
@@ -63,15 +65,16 @@ def test_deploy_serves_rolls_out_and_reports_a_dead_server_stopped(trained, serv
 
     # the server dies: shown stopped, not healthy; %undeploy removes the record
     os.killpg(int(row.pid), signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while only_deployment(ip).status != "stopped" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert only_deployment(ip).status == "stopped"
     ip.run_line_magic("undeploy", "churn@champion")
-    assert ip.run_line_magic("deployments", "").empty
+    assert ip.run_line_magic("deployments", "") is None
     assert "mlops.deployments" not in client().get_model_version("churn", "2").tags
 
 
+@pytest.mark.slow
 def test_bad_deploy_input_starts_nothing(trained, servers):
     ip = trained
     ip.run_line_magic("register", "model --name churn --alias champion")
@@ -92,10 +95,11 @@ def test_bad_deploy_input_starts_nothing(trained, servers):
         port = taken.getsockname()[1]
         with pytest.raises(UsageError, match=f"Port {port} on 127.0.0.1 is in use; choose another --port"):
             ip.run_line_magic("deploy", f"churn@champion --port {port}")
-    assert ip.run_line_magic("deployments", "").empty
+    assert ip.run_line_magic("deployments", "") is None
     assert "mlops.deployments" not in client().get_model_version("churn", "1").tags
 
 
+@pytest.mark.slow
 def test_a_version_that_cannot_be_served_leaves_the_previous_one_serving(trained, servers, mlops_root):
     """v2 is a model whose class only this kernel can import: its server dies at start,
     the error says why, and v1 is serving again on the same port."""
@@ -121,8 +125,9 @@ def test_a_version_that_cannot_be_served_leaves_the_previous_one_serving(trained
 def test_records_not_the_port_list_say_what_is_deployed(mlops_root):
     """Two kernels writing the searchable port list at once can leave it stale; the
     per-port records are the truth, and every later write rebuilds the list from them."""
-    from jupyter_mlops.core import deploy, names, store
+    from jupyter_mlops.core import names, store
     from jupyter_mlops.core.config import resolve
+    from jupyter_mlops.core.models import deploy
 
     settings = resolve()
     store.prepare(settings)

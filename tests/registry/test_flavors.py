@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from mlops_testing import client, run
 
 DATA = (
@@ -58,6 +59,7 @@ def installed(module: str) -> str:
     return f"{dist}=={metadata.version(dist)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flavor", sorted(FITS))
 def test_library_models_register_with_their_flavor_and_predict_the_same(ip, flavor, capsys):
     for source in (DATA, FITS[flavor]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlops.core.gate import GateError, check_gate, parse_gate
+from jupyter_mlops.core.models.gate import GateError, check_gate, parse_gate
 
 METRICS = {"accuracy": 0.93, "loss": 0.2, "val/acc": 0.9}
 PARAMS = {"depth": "8", "solver": "lbfgs"}

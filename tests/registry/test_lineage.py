@@ -7,13 +7,13 @@ import json
 import pytest
 import requests
 from IPython.core.error import UsageError
-from mlops_testing import client, run
 
 from jupyter_mlops.core.config import resolve
-from jupyter_mlops.core.fingerprint import fingerprint
-from jupyter_mlops.core.lineage import lineage_graph
-from jupyter_mlops.core.serving import alive
-from jupyter_mlops.core.session import get_session
+from jupyter_mlops.core.lineage.graph import lineage_graph
+from jupyter_mlops.core.models.serving import alive
+from jupyter_mlops.core.tracking.fingerprint import fingerprint
+from jupyter_mlops.core.tracking.session import get_session
+from mlops_testing import client, run
 
 
 def run_id_of(variable: str) -> str:
@@ -53,6 +53,7 @@ def test_model_lineage_reaches_back_through_the_runs_that_made_its_data(trained)
     assert not any(target == f"dataset:{raw}" for _, target in edges(graph, "output"))
 
 
+@pytest.mark.slow
 def test_run_lineage_goes_downstream_to_versions_and_deployments(trained, servers):
     """Also: a deployment of NAME/VERSION, and %undeploy of a live server."""
     ip = trained
@@ -71,11 +72,12 @@ def test_run_lineage_goes_downstream_to_versions_and_deployments(trained, server
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{server['endpoint']}/ping", timeout=2)
     assert not alive(server["pid"])
-    assert ip.run_line_magic("deployments", "").empty
+    assert ip.run_line_magic("deployments", "") is None
     with pytest.raises(UsageError, match="No deployment of churn"):
         ip.run_line_magic("undeploy", "churn")
 
 
+@pytest.mark.slow
 def test_a_retrained_model_links_to_the_latest_producer_only(trained):
     """Also: runs written after the index was built show up (the sidebar polls)."""
     ip = trained
@@ -98,15 +100,20 @@ def test_lineage_magic_draws_the_graph(trained, capsys):
     ip = trained
     ip.run_line_magic("register", "model --name churn --alias champion")
     ip.run_line_magic("lineage", "churn")
+    session = get_session(resolve())
+    built = {key: index.built for key, index in session.lineage_cache._indexes.items()}
+    assert built  # the kernel's session keeps the indexes between %lineage calls
     ip.run_line_magic("lineage", run_id_of("model"))
     graph = ip.run_line_magic("lineage", "churn@champion --json")
     assert {n["kind"] for n in graph["nodes"]} >= {"dataset", "run", "logged_model", "model_version", "alias"}
+    assert all(session.lineage_cache._indexes[key].built == at for key, at in built.items())  # reused, not rebuilt
     with pytest.raises(UsageError, match="No registered model 'nosuch'"):
         ip.run_line_magic("lineage", "nosuch")
     with pytest.raises(UsageError, match="No run"):
         ip.run_line_magic("lineage", "0" * 32)
 
 
+@pytest.mark.slow
 def test_lineage_view_renders_svg(trained):
     from jupyter_mlops.kernel.lineage_view import lineage_html, lineage_text
 
@@ -117,6 +124,7 @@ def test_lineage_view_renders_svg(trained):
     assert "-[alias]-> @champion" in lineage_text(graph)
 
 
+@pytest.mark.slow
 def test_lineage_crosses_experiments(ip):
     """Data written in one experiment (notebook) and read in another links both ways."""
     run(ip, "import numpy as np, pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
@@ -126,12 +134,8 @@ def test_lineage_crosses_experiments(ip):
     ip.run_line_magic("register", "reg --name other")
     prepare, fit = run_id_of("features"), run_id_of("reg")
     assert client().get_run(prepare).info.experiment_id != client().get_run(fit).info.experiment_id
-    from jupyter_mlops.core import lineage_index
-
-    lineage_index.forget()
     upstream = lineage_graph(client(), model="other")
     assert (f"run:{prepare}", f"run:{fit}") in edges(upstream, "feeds")
-    lineage_index.forget()
     downstream = lineage_graph(client(), run_id=prepare)
     assert (f"run:{prepare}", f"run:{fit}") in edges(downstream, "feeds")
     assert "model_version:other/1" in {n["id"] for n in downstream["nodes"]}

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from IPython.core.error import UsageError
+
 from mlops_testing import client, run
 
 
@@ -20,7 +21,7 @@ def aliases(name: str) -> dict[str, str]:
 
 def producing_run_id(ip, variable: str = "model") -> str:
     from jupyter_mlops.core.config import resolve
-    from jupyter_mlops.core.session import get_session
+    from jupyter_mlops.core.tracking.session import get_session
 
     session = get_session(resolve())
     return session.wait_for_run_id(session.writers[variable])
@@ -42,7 +43,7 @@ def test_register_logs_serves_and_links_a_tracked_model(trained, capsys):
     assert mv.run_id == source and mv.tags["mlops.model.source_run"] == source
     assert aliases("churn") == {"champion": "1"}
     assert mv.tags["mlops.model.variable"] == "model" and mv.tags["mlops.model.flavor"] == "sklearn"
-    from jupyter_mlops.core.fingerprint import fingerprint
+    from jupyter_mlops.core.tracking.fingerprint import fingerprint
 
     datasets = json.loads(mv.tags["mlops.model.datasets"])
     assert {"name": "X", "digest": fingerprint(X).digest, "role": "input"} in datasets
@@ -65,6 +66,7 @@ def test_register_logs_serves_and_links_a_tracked_model(trained, capsys):
     assert [o.model_id for o in source_run.outputs.model_outputs] == [mv.source.split('/')[-1]]
 
 
+@pytest.mark.slow
 def test_a_second_registration_is_a_new_version_and_moves_the_alias(trained):
     ip = trained
     ip.run_line_magic("register", "model --name churn --alias champion")
@@ -76,6 +78,7 @@ def test_a_second_registration_is_a_new_version_and_moves_the_alias(trained):
     assert second.run_id != version_of("churn", "1").run_id
 
 
+@pytest.mark.slow
 def test_failed_gate_registers_nothing_and_says_which_value(trained):
     with pytest.raises(UsageError) as failed:
         trained.run_line_magic("register", 'model --name churn --require "metrics.accuracy >= 0.999"')
@@ -87,6 +90,7 @@ def test_failed_gate_registers_nothing_and_says_which_value(trained):
         [e.experiment_id for e in client().search_experiments()]))
 
 
+@pytest.mark.slow
 def test_gate_expressions_that_are_not_allowed(trained):
     for gate, message in [
         ("metrics.accuracy >=", "does not parse"),
@@ -99,6 +103,7 @@ def test_gate_expressions_that_are_not_allowed(trained):
     assert client().search_registered_models() == []
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_usage_error_and_registers_nothing(trained):
     ip = trained
     run(ip, "from sklearn.tree import DecisionTreeClassifier\nunfitted = DecisionTreeClassifier()")
@@ -117,6 +122,7 @@ def test_bad_input_is_a_usage_error_and_registers_nothing(trained):
     assert client().search_registered_models() == []
 
 
+@pytest.mark.slow
 def test_any_object_with_predict_is_registered_as_pyfunc(ip):
     run(ip, "import pandas as pd\nclass Doubler:\n    def predict(self, frame):\n        return frame['x'] * 2\n")
     run(ip, "%%track -q\ninputs = pd.DataFrame({'x': [1.0, 2.0, 3.0]})\ndoubler = Doubler()\n"
@@ -136,13 +142,13 @@ def test_python_api_registers_from_a_script(mlops_root):
 
     import jupyter_mlops
     from jupyter_mlops.core.config import resolve
-    from jupyter_mlops.core.registry import register_model
+    from jupyter_mlops.core.models.registry import register_model
 
     X = np.arange(20.0).reshape(10, 2)
     with jupyter_mlops.track("script fit") as tracked:
         model = LinearRegression().fit(X, X.sum(axis=1))
         tracked.log_metric("r2", model.score(X, X.sum(axis=1)))
-    from jupyter_mlops.core.session import get_session
+    from jupyter_mlops.core.tracking.session import get_session
 
     get_session(resolve()).sync(timeout=60)
     reg = register_model(model, "summer", run_id=tracked.run_id, aliases=["prod"], input_example=X[:3],
@@ -160,7 +166,7 @@ def test_a_failure_half_way_undoes_everything(mlops_root, monkeypatch):
     from mlflow.exceptions import MlflowException
     from sklearn.linear_model import LinearRegression
 
-    from jupyter_mlops.core.registry import register_model
+    from jupyter_mlops.core.models.registry import register_model
 
     X = np.arange(20.0).reshape(10, 2)
     model = LinearRegression().fit(X, X.sum(axis=1))
@@ -176,9 +182,10 @@ def test_a_failure_half_way_undoes_everything(mlops_root, monkeypatch):
     assert client().search_logged_models(experiments, max_results=10) == []
 
 
+@pytest.mark.slow
 def test_models_as_json_for_the_server(trained):
     from jupyter_mlops.core.config import resolve
-    from jupyter_mlops.core.models import ModelNotFound, list_models, model_detail
+    from jupyter_mlops.core.models.catalog import ModelNotFound, list_models, model_detail
 
     trained.run_line_magic("register", "model --name churn --alias champion")
     uri = resolve().tracking_uri

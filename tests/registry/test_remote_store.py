@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from jupyter_mlops.core.lineage import lineage_graph
+from jupyter_mlops.core.lineage.graph import lineage_graph
 
 
 @pytest.mark.postgres
@@ -34,8 +34,9 @@ def test_register_and_lineage_on_a_shared_server(ip, mlflow_server):
     graph = lineage_graph(MlflowClient(mlflow_server.url), model=name)
     assert {n["label"] for n in graph["nodes"] if n["kind"] == "run"} == {"features", "fit"}
     assert any(e["kind"] == "feeds" for e in graph["edges"])
-    from jupyter_mlops.core.deploy import list_deployments
-    from jupyter_mlops.core.models import model_detail
+    from jupyter_mlops.core.models.catalog import model_detail
+    from jupyter_mlops.core.models.deploy import list_deployments
 
-    assert list_deployments(mlflow_server.url) == []  # the tag filter works over REST too
+    # the tag filter works over REST too (the server is shared: other tests' models may be deployed)
+    assert list_deployments(mlflow_server.url, name=name) == []
     assert model_detail(mlflow_server.url, name)["versions"][0]["aliases"] == ["champion"]

@@ -21,6 +21,7 @@ from jupyter_mlops.core.config import (
     ENV_UI_URL,
     resolve,
 )
+from mlops_testing import install_store
 
 ENV_KEYS = (ENV_TRACKING_URI, ENV_ROOT, ENV_STATE_DIR, ENV_UI_URL, ENV_MLFLOW_ARTIFACT_ROOT)
 UI_URL = "http://127.0.0.1:5999"
@@ -36,34 +37,12 @@ def isolated_environment(monkeypatch):
     yield
 
 
-@pytest.fixture(scope="session")
-def store_template(tmp_path_factory):
-    """An embedded store created (migrated) once; each test's root gets a copy, so no
-    test waits for MLflow's schema migrations."""
-    import sqlite3
-
-    from jupyter_mlops.core import store
-    from jupyter_mlops.core.config import STATE_DIR_NAME, Settings, embedded_uri
-
-    root = tmp_path_factory.mktemp("store-template")
-    state = root / STATE_DIR_NAME
-    settings = Settings(embedded_uri(state), root, state, "", True)
-    store.prepare(settings)
-    db = state / "mlflow.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return db
-
-
 @pytest.fixture
 def jp_root_dir(tmp_path, store_template):
-    import shutil
-
     from jupyter_mlops.core.config import STATE_DIR_NAME
 
     root = tmp_path / "root_dir"
-    (root / STATE_DIR_NAME).mkdir(parents=True)
-    shutil.copy(store_template, root / STATE_DIR_NAME / "mlflow.db")
+    install_store(store_template, root / STATE_DIR_NAME / "mlflow.db")
     return root
 
 
@@ -75,7 +54,6 @@ def jp_server_config():
             "allow_unauthenticated_access": False,
         }
     }
-
 
 @pytest.fixture
 def settings(jp_serverapp, jp_root_dir):
@@ -131,9 +109,11 @@ def seeded(mlflow_client):
     from jupyter_mlops.core import store
 
     experiment_id = store.experiment_id(mlflow_client, "analysis/train.ipynb")
-    first = seed_run(mlflow_client, experiment_id, name="first", params={"lr": "0.1"}, metrics={"loss": [1.0, 0.5, 0.25]})
+    first = seed_run(mlflow_client, experiment_id, name="first", params={"lr": "0.1"},
+                     metrics={"loss": [1.0, 0.5, 0.25]})
     second = seed_run(mlflow_client, experiment_id, name="second", params={"lr": "0.01"}, metrics={"loss": [0.9, 0.8]})
-    third = seed_run(mlflow_client, experiment_id, name="third", params={"lr": "1"}, metrics={"loss": [2.0]}, status="FAILED")
+    third = seed_run(mlflow_client, experiment_id, name="third", params={"lr": "1"}, metrics={"loss": [2.0]},
+                     status="FAILED")
     mlflow_client.log_text(third, "print('hello')\n", names.ARTIFACT_CELL)
     mlflow_client.log_text(third, "hello\n" * 10, names.ARTIFACT_STDOUT)
     return {"experiment_id": experiment_id, "runs": [first, second, third]}

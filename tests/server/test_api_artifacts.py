@@ -7,7 +7,7 @@ import os
 import pytest
 
 from jupyter_mlops.core import names
-from jupyter_mlops.server import artifacts
+from jupyter_mlops.core.store import artifacts
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="

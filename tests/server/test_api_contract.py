@@ -2,9 +2,7 @@
 
 import re
 
-
 from jupyter_mlops.server.routes import ROUTES
-
 from mlops_testing import SPEC, schema_keys  # noqa: E402 - one copy of the contract helpers
 
 

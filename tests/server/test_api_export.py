@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pipeline_demo.ipynb"
 from mlops_testing import schema_keys  # noqa: E402 - one copy of the contract helpers
-
 
 
 @pytest.fixture
@@ -55,8 +53,7 @@ async def test_export_python_package(post, demo, jp_root_dir):
     names = [step["name"] for step in report["steps"]]
     assert all((package / "demo" / "steps" / f"{name}.py").is_file() for name in names)
     assert names[:2] == ["load_data", "split"] and "train_tree" in names
-    assert all(set(step) == {"name", "cell", "cell_id", "depends_on", "inputs", "outputs", "params",
-                             "metrics", "implicit", "source_run_id"} for step in report["steps"])
+    assert all(set(step) == schema_keys("ExportStep") for step in report["steps"])
     assert all(set(f) == schema_keys("ExportFinding") for f in report["findings"])
 
     # again into the same folder: refused, the first export untouched

@@ -11,9 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-
 from mlops_testing import schema_keys  # noqa: E402 - one copy of the contract helpers
-
 
 
 @pytest.fixture
@@ -24,7 +22,7 @@ def registered(mlflow_client, settings, seed):
     from sklearn.linear_model import LogisticRegression
 
     from jupyter_mlops.core import store
-    from jupyter_mlops.core.registry import register_model
+    from jupyter_mlops.core.models.registry import register_model
 
     experiment_id = store.experiment_id(mlflow_client, "analysis/train.ipynb")
     run_id = seed(mlflow_client, experiment_id, name="train", metrics={"accuracy": 0.9})
@@ -101,15 +99,16 @@ async def test_lineage_of_a_run_and_of_a_model(api, registered):
     assert "alias:churn@champion" in {node["id"] for node in graph["nodes"]}
 
 
-async def test_listing_experiments_indexes_them_for_lineage_in_the_background(api, registered, settings):
+async def test_listing_experiments_indexes_them_for_lineage_in_the_background(api, registered, settings,
+                                                                              jp_serverapp):
     """The sidebar's GET experiments gives the server a head start: by the time someone asks
     for lineage, the experiment's runs are indexed and the request pays only for the walk."""
-    from jupyter_mlops.core import lineage_index
+    from jupyter_mlops.server import SERVICE_KEY
 
-    lineage_index.forget()
+    cache = jp_serverapp.web_app.settings[SERVICE_KEY].lineage_cache  # the service owns the indexes
     status, _ = await api("experiments")
     assert status == 200
-    index = lineage_index.experiment_index(store_client(settings), registered["experiment_id"], refresh=False)
+    index = cache.index(store_client(settings), registered["experiment_id"], refresh=False)
     deadline = time.monotonic() + 30
     while index.age == float("inf") and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
@@ -164,7 +163,7 @@ def answering_endpoint():
 
 
 def record(client, port: int, pid: int, alias: str | None = "champion"):
-    from jupyter_mlops.core import deploy
+    from jupyter_mlops.core.models import deploy
 
     deployment = deploy.Deployment(
         name="churn", version="1", alias=alias, ref="churn@champion" if alias else "churn/1",
@@ -214,7 +213,7 @@ async def test_deployments_report_live_health_and_dead_servers_stopped(api, regi
 
 async def test_deployments_are_checked_once_for_many_panels(api, registered, mlflow_client, jp_serverapp,
                                                             monkeypatch):
-    from jupyter_mlops.core import deploy
+    from jupyter_mlops.core.models import deploy
     from jupyter_mlops.server import model_service
 
     record(mlflow_client, unused_port(), dead_pid())

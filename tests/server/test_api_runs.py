@@ -3,7 +3,6 @@
 import pytest
 
 
-
 async def test_first_page_is_newest_first_with_summary_fields(api, seeded):
     status, body = await api("runs", experiment_id=seeded["experiment_id"])
     assert status == 200

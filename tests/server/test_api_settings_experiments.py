@@ -9,7 +9,6 @@ from jupyter_mlops.core import names
 from jupyter_mlops.core.config import ENV_ROOT, ENV_TRACKING_URI
 
 
-
 async def test_settings_reports_versions_and_store(api, settings, ui_url):
     status, body = await api("settings", api_version="1", client_version="0.1.0")
     assert status == 200

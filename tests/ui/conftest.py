@@ -17,6 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from mlops_testing import install_store
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -29,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Assertions wait on their condition up to this long (Playwright's default is 5 s).
+expect.set_options(timeout=30_000)
 TRACKED_CELL_ID = "tracked-cell-0001"
 MLFLOW_UI_URL = "http://127.0.0.1:5999"
 NOTEBOOK = "quickstart.ipynb"
@@ -65,7 +70,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -79,13 +84,18 @@ def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"JupyterLab did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-def start_frontend(base: Path, module: str, extra_env: dict | None = None):
-    """Run ``python -m <module>`` (jupyterlab or notebook) on a fresh root; yield its facts."""
+def start_frontend(base: Path, module: str, extra_env: dict | None = None, store: Path | None = None):
+    """Run ``python -m <module>`` (jupyterlab or notebook) on a fresh root (with a copy of
+    the migrated ``store`` template as its embedded store); yield its facts."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`).")
     root, home = base / "root", base / "home"
     root.mkdir()
     home.mkdir()
+    if store is not None:
+        from jupyter_mlops.core.config import STATE_DIR_NAME
+
+        install_store(store, root / STATE_DIR_NAME / "mlflow.db")
     (root / NOTEBOOK).write_text(json.dumps(quickstart_notebook(), indent=1))
     # A user config folder of its own: no developer settings, no news pop-up in screenshots.
     labconfig = home / "config" / "labconfig"
@@ -136,9 +146,9 @@ def start_frontend(base: Path, module: str, extra_env: dict | None = None):
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, store_template):
     """JupyterLab on a temporary root holding the quickstart notebook."""
-    yield from start_frontend(tmp_path_factory.mktemp("lab"), "jupyterlab")
+    yield from start_frontend(tmp_path_factory.mktemp("lab"), "jupyterlab", store=store_template)
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +159,9 @@ def lab_store_down(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def notebook7(tmp_path_factory):
+def notebook7(tmp_path_factory, store_template):
     """Jupyter Notebook 7 on a temporary root holding the quickstart notebook."""
-    yield from start_frontend(tmp_path_factory.mktemp("nb7"), "notebook")
+    yield from start_frontend(tmp_path_factory.mktemp("nb7"), "notebook", store=store_template)
 
 
 def seed_runs(root: Path, experiment: str, count: int) -> str:
@@ -205,6 +215,7 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(60_000)  # a busy machine is slow, not wrong
     page = context.new_page()
     messages: list[str] = []
     page.on("console", lambda msg: messages.append(f"{msg.type}: {msg.text}"))
@@ -254,7 +265,7 @@ class Frontend:
         return self.page.evaluate(self.ACTIVE_CELL_ID)
 
     def wait_for_active_cell(self, cell_id: str) -> None:
-        self.page.wait_for_function(f"() => ({self.ACTIVE_CELL_ID})() === {json.dumps(cell_id)}", timeout=15_000)
+        self.page.wait_for_function(f"() => ({self.ACTIVE_CELL_ID})() === {json.dumps(cell_id)}", timeout=60_000)
 
     def select_cell(self, index: int) -> None:
         self.page.evaluate(
@@ -262,8 +273,6 @@ class Frontend:
         )
 
     def sidebar(self):
-        from playwright.sync_api import expect
-
         self.page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('jupyter-mlops:open-sidebar')",
             timeout=60_000,
@@ -271,7 +280,7 @@ class Frontend:
         self.page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # layout restored
         self.command("jupyter-mlops:open-sidebar")
         sidebar = self.page.locator("#jupyter-mlops-sidebar")
-        expect(sidebar).to_be_visible(timeout=15_000)
+        expect(sidebar).to_be_visible(timeout=60_000)
         return sidebar
 
 

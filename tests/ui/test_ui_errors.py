@@ -9,7 +9,8 @@ def test_unreachable_store_is_shown_in_the_panel(store_down_ui, lab_store_down):
     page = store_down_ui.page
     page.goto(f"{lab_store_down['url']}/lab?token={lab_store_down['token']}&reset")
     sidebar = store_down_ui.sidebar()
-    alert = sidebar.locator(".jp-mlops-error")
+    # the runs panel's alert (the deployments section shows one of its own)
+    alert = sidebar.locator(".jp-mlops-error").filter(has_text="Cannot refresh")
     expect(alert).to_contain_text("cannot be reached", timeout=30_000)
     expect(alert).to_contain_text("MLFLOW_TRACKING_URI")
     lab_store_down["artifacts"].mkdir(exist_ok=True)

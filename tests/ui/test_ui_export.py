@@ -58,7 +58,7 @@ def settled(page) -> None:
 
 def export_dialog(page):
     dialog = page.locator(DIALOG)
-    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog).to_be_visible(timeout=60_000)
     return dialog
 
 
@@ -86,11 +86,11 @@ def test_command_is_in_the_palette_and_needs_a_notebook(lab_ui, lab):
     # No notebook open: disabled, and running it anyway says what to do.
     assert page.evaluate(f"() => window.jupyterapp.commands.isEnabled('{COMMAND}')") is False
     lab_ui.command(COMMAND)
-    expect(toast(page, "Open a notebook first")).to_be_visible(timeout=10_000)
+    expect(toast(page, "Open a notebook first")).to_be_visible(timeout=60_000)
 
     # The modal palette closes when it loses focus (a toast sliding in can take it): open
     # it once the toast is gone, and again if it closed before the text went in.
-    expect(page.locator(".Toastify__toast")).to_have_count(0, timeout=20_000)
+    expect(page.locator(".Toastify__toast")).to_have_count(0, timeout=60_000)
     search = page.locator(".lm-CommandPalette-input >> visible=true")
     for _attempt in range(3):
         lab_ui.command("apputils:activate-command-palette")
@@ -141,7 +141,7 @@ def test_toolbar_button_exports_python_then_refuses_the_same_folder(lab_ui, lab,
     expect(report.locator(".jp-mlops-export-commands")).to_contain_text("quickstart")
     report.screenshot(path=str(artifacts / "export-report.png"))
     report.locator(".jp-Dialog-button").filter(has_text="Open folder").click()
-    expect(page.locator(".jp-FileBrowser .jp-BreadCrumbs")).to_contain_text("quickstart_pipeline", timeout=15_000)
+    expect(page.locator(".jp-FileBrowser .jp-BreadCrumbs")).to_contain_text("quickstart_pipeline", timeout=60_000)
     expect(page.locator(".jp-FileBrowser .jp-DirListing-item").filter(has_text="quickstart")).to_be_visible()
 
     # The same folder again: the server refuses with 409, the message says so, nothing is written.

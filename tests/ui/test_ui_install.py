@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -14,10 +16,12 @@ def listing(*args: str) -> str:
     return ANSI.sub("", done.stdout + done.stderr)
 
 
+@pytest.mark.slow
 def test_labextension_is_enabled_and_ok():
     assert re.search(r"jupyter-mlops v\S+ enabled OK", listing("labextension", "list")), listing("labextension", "list")
 
 
+@pytest.mark.slow
 def test_server_extension_is_enabled_and_ok():
     out = listing("server", "extension", "list")
     assert re.search(r"jupyter_mlops enabled", out) and re.search(r"jupyter_mlops \S+ OK", out), out

@@ -19,7 +19,7 @@ def test_ten_thousand_runs_scroll_virtualised(lab_ui, lab, seeder):
     expect(picker.locator("option", has_text=EXPERIMENT)).to_contain_text("10000 runs")
     picker.select_option(label=picker.locator("option", has_text=EXPERIMENT).inner_text())
     rows = sidebar.locator(".jp-mlops-run")
-    expect(rows.first).to_contain_text("seeded-09999", timeout=15_000)
+    expect(rows.first).to_contain_text("seeded-09999", timeout=60_000)
     assert rows.count() < 80
 
     scroller = sidebar.locator(".jp-mlops-scroller")
@@ -36,6 +36,6 @@ def test_ten_thousand_runs_scroll_virtualised(lab_ui, lab, seeder):
 
     # Sorting is done by the server: ascending start time shows the oldest run first.
     sidebar.locator('[role="columnheader"]', has_text="Started").click()
-    expect(rows.first).to_contain_text("seeded-00000", timeout=15_000)
+    expect(rows.first).to_contain_text("seeded-00000", timeout=60_000)
     lab["artifacts"].mkdir(exist_ok=True)
     sidebar.screenshot(path=str(lab["artifacts"] / "sidebar-10000-runs.png"))

@@ -17,7 +17,7 @@ def test_sidebar_works_in_notebook_7(nb7_ui, notebook7):
     expect(row).to_be_visible(timeout=30_000)
     row.click()
     detail = sidebar.locator(".jp-mlops-detail")
-    expect(detail.locator(".jp-mlops-source")).to_contain_text("result = x + 1", timeout=15_000)
+    expect(detail.locator(".jp-mlops-source")).to_contain_text("result = x + 1", timeout=60_000)
 
     nb7_ui.select_cell(0)
     detail.locator(".jp-mlops-goto").click()

@@ -20,20 +20,20 @@ def test_tracked_run_appears_and_go_to_cell_selects_it(lab_ui, lab):
     expect(page.locator(".jp-OutputArea-output").filter(has_text="result 42")).to_be_visible(timeout=60_000)
 
     # The run reaches MLflow in the background and the poll brings it into the table,
-    # with no click on Refresh: within a few seconds (20 s allows for a loaded CI machine).
+    # with no click on Refresh: within seconds (the limit is generous for a loaded CI machine).
     finished = time.monotonic()
     row = sidebar.locator(".jp-mlops-run").first
-    expect(row).to_be_visible(timeout=20_000)
+    expect(row).to_be_visible(timeout=60_000)
     print(f"run visible in the sidebar {time.monotonic() - finished:.1f} s after the cell finished")
     expect(sidebar.locator(".jp-mlops-experiment")).to_contain_text(lab["notebook"])
     expect(row).to_contain_text("quickstart")
 
     row.click()
     detail = sidebar.locator(".jp-mlops-detail")
-    expect(detail).to_be_visible(timeout=15_000)
+    expect(detail).to_be_visible(timeout=60_000)
     expect(detail.locator(".jp-mlops-source")).to_contain_text("result = x + 1")
     expect(detail).to_contain_text("lr")
-    expect(detail).to_contain_text("FINISHED", timeout=15_000)
+    expect(detail).to_contain_text("FINISHED", timeout=60_000)
     run_id = detail.get_attribute("data-run-id")
     expect(detail.locator(".jp-mlops-open-ui")).to_have_attribute(
         "href", f"{lab['ui_url']}/#/experiments/1/runs/{run_id}"
@@ -77,6 +77,6 @@ def test_go_to_a_deleted_cell_says_so(lab_ui):
     lab_ui.page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.length === 3")
     row.click()
     detail = sidebar.locator(".jp-mlops-detail")
-    expect(detail).to_be_visible(timeout=15_000)
+    expect(detail).to_be_visible(timeout=60_000)
     detail.locator(".jp-mlops-goto").click()
     expect(sidebar.locator(".jp-mlops-goto-message")).to_contain_text("no longer in")

@@ -2,7 +2,7 @@
 cloudpickle when joblib's pickler cannot) for the rest, each with its fingerprint.
 
 DataFrames, Series and arrays carry the full-content fingerprint of
-:mod:`jupyter_mlops.core.fingerprint` (the same digest ``%%track`` records, so lineage
+:mod:`jupyter_mlops.core.tracking.fingerprint` (the same digest ``%%track`` records, so lineage
 joins the notebook's runs); other objects are identified by a digest of their
 serialized bytes.
 """
@@ -14,9 +14,9 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.core.fingerprint import describe, fingerprint
+from jupyter_mlops.core.tracking.fingerprint import describe, fingerprint
 
-FORMATS = {"parquet": ".parquet", "npy": ".npy", "joblib": ".joblib", "cloudpickle": ".pkl"}
+FORMATS = {"parquet": ".parquet", "npy": ".npy", "joblib": ".joblib", "cloudpickle": ".pkl", "bundle": ".pkl"}
 
 
 class NotPassable(TypeError):
@@ -115,6 +115,58 @@ def _pickle(obj: Any, folder: Path, name: str) -> tuple[str, Path]:
         ) from exc
 
 
+def identity_groups(values: dict[str, Any]) -> list[list[str]]:
+    """Names whose values share objects (``combine = [train, test]`` beside ``train`` and
+    ``test``, or two names for one object): each group must be written in one file, or the
+    next step gets copies that no longer change together."""
+    parent = {name: name for name in values}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    owner: dict[int, str] = {}
+    for name, value in values.items():
+        if id(value) in owner:
+            parent[find(name)] = find(owner[id(value)])
+        owner.setdefault(id(value), name)
+    for name, value in values.items():
+        members = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+        for member in members:
+            other = owner.get(id(member))
+            if other is not None:
+                parent[find(name)] = find(other)
+    groups: dict[str, list[str]] = {}
+    for name in values:
+        groups.setdefault(find(name), []).append(name)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def save_all(values: dict[str, Any], folder: Path) -> dict[str, dict]:
+    """Records of every value; values that share objects go together in one bundle file."""
+    records: dict[str, dict] = {}
+    for group in identity_groups(values):
+        import cloudpickle
+
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"bundle.{group[0]}.pkl"
+        with open(path, "wb") as handle:
+            cloudpickle.dump({name: values[name] for name in group}, handle)
+        bundle = _file_digest(path)
+        for name in group:
+            print_ = fingerprint(values[name])
+            info = _describe(values[name])
+            records[name] = {"name": name, "file": path.name, "format": "bundle", "key": name,
+                             "digest": print_.digest if print_ else f"{bundle}:{name}",
+                             "kind": print_.kind if print_ else info["kind"],
+                             "shape": list(print_.shape) if print_ else info["shape"]}
+    for name, value in values.items():
+        if name not in records:
+            records[name] = save(value, folder, name)
+    return records
+
+
 def load(path: Path, fmt: str) -> Any:
     if fmt == "parquet":
         import pandas as pd
@@ -128,7 +180,7 @@ def load(path: Path, fmt: str) -> Any:
         import joblib
 
         return joblib.load(path)
-    if fmt == "cloudpickle":
+    if fmt in ("cloudpickle", "bundle"):  # a bundle: {name: value}, picked by the caller
         import cloudpickle
 
         with open(path, "rb") as handle:

@@ -41,6 +41,8 @@ def _parser(prog: str, spec) -> argparse.ArgumentParser:
     parser.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI "
                         "or the jupyter-mlops store)")
     parser.add_argument("-j", "--workers", type=int, help="steps run at once (default: up to 4)")
+    parser.add_argument("-w", "--workdir", help=f"folder the steps run in (default: the notebook's folder, "
+                        f"{spec.workdir or 'here'}; or JUPYTER_MLOPS_WORKDIR)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     # For orchestrators that run one step per task (the Airflow DAG).
@@ -68,7 +70,7 @@ def main(folder: str | Path, argv: list[str] | None = None, prog: str | None = N
                       file=sys.stderr, flush=True)
 
         result = run_pipeline(folder, params, args.force, args.tracking_uri, args.experiment,
-                              args.workers, show)
+                              args.workers, show, args.workdir)
     except (ValueError, KeyError, RuntimeError) as exc:
         if exc.__cause__ is not None:  # the step's own traceback, pointing into steps/<step>.py
             traceback.print_exception(exc.__cause__, file=sys.stderr)
@@ -97,7 +99,7 @@ def _orchestrated(folder: Path, args, params: dict) -> int:
         out = single.begin(folder, params, args.tracking_uri, args.experiment)
     elif args.step:
         out = single.one_step(folder, args.step, state["pipeline"], state.get("upstream", []), params,
-                              args.force, args.tracking_uri)
+                              args.force, args.tracking_uri, args.workdir)
     else:
         out = single.end(state["pipeline"], state.get("upstream", []), args.tracking_uri,
                          state.get("status", "FINISHED"))

@@ -16,6 +16,7 @@ from typing import Any
 from jupyter_mlops.core import names
 
 from . import step as steps
+from .contracts import StepContracts
 from .spec import PipelineSpec, load_spec
 
 Progress = Callable[[dict], None]
@@ -57,8 +58,13 @@ def check_params(spec: PipelineSpec, overrides: dict[str, object]) -> None:
 
 def run_pipeline(folder: str | Path, params: dict[str, object] | None = None, force: bool = False,
                  tracking_uri: str | None = None, experiment: str | None = None,
-                 workers: int | None = None, progress: Progress | None = None) -> PipelineResult:
+                 workers: int | None = None, progress: Progress | None = None,
+                 workdir: str | None = None) -> PipelineResult:
+    """Run the exported package in ``folder``; steps run in ``workdir`` (default: the
+    notebook's folder recorded at export)."""
     from jupyter_mlops.core import store
+
+    from .workdir import entered, preimport
 
     started = time.perf_counter()
     spec = load_spec(folder)
@@ -76,7 +82,9 @@ def run_pipeline(folder: str | Path, params: dict[str, object] | None = None, fo
         client.log_param(result.run_id, key, str(value)[:6000])
     notify = progress or (lambda event: None)
     try:
-        _schedule(client, spec, exp_id, result, overrides, force, workers, notify)
+        with entered(spec, workdir):
+            preimport(spec)  # before steps start on threads: no import-lock deadlocks between them
+            _schedule(client, spec, exp_id, result, overrides, force, workers, notify)
     except BaseException:
         client.set_terminated(result.run_id, "FAILED")
         raise
@@ -90,7 +98,8 @@ def run_pipeline(folder: str | Path, params: dict[str, object] | None = None, fo
 
 class _Scheduler:
     """Starts each step once its producers are done; cache hits are settled at once,
-    misses run on a thread pool, so independent steps run side by side."""
+    misses run on a thread pool, so independent steps run side by side.  One scheduler
+    runs one pipeline: it owns that run's data contracts (read once, shared by its steps)."""
 
     def __init__(self, client, spec: PipelineSpec, exp_id: str, result: PipelineResult, overrides: dict,
                  force: bool, notify: Progress, scratch: Path):
@@ -98,7 +107,9 @@ class _Scheduler:
         self.overrides, self.force, self.notify, self.scratch = overrides, force, notify, scratch
         self.pending = {s.name: s for s in spec.steps}
         self.running: dict[Future, str] = {}
-        self.downloads: dict[tuple[str, str], Any] = {}
+        self.downloads: dict[tuple, Any] = {}
+        self.bundles: dict[tuple[str, str], dict] = {}
+        self.contracts = StepContracts(spec)
         self.lock = threading.Lock()
 
     def event(self, name: str, status: str, **extra) -> None:
@@ -109,17 +120,17 @@ class _Scheduler:
         producer = self.result.outcomes[record["step"]]
         if record["name"] in producer.values:  # ran in this process: no round trip
             return producer.values[record["name"]]
-        key = (record["run_id"], record["file"])
+        key = (record["run_id"], record["file"], record.get("key"))
         with self.lock:
             if key not in self.downloads:
                 folder = self.scratch / record["run_id"]
-                self.downloads[key] = steps.load_output(self.client, record, folder)
+                self.downloads[key] = steps.load_output(self.client, record, folder, self.bundles)
             return self.downloads[key]
 
     def work(self, step, records, params, key):
         inputs = {name: self.value_of(rec) for name, rec in records.items()}
         return steps.run_step(self.client, self.spec, step, self.exp_id, self.result.run_id, inputs,
-                              records, params, key)
+                              records, params, key, contracts=self.contracts)
 
     def start_ready(self, pool: ThreadPoolExecutor) -> None:
         progressed = True
@@ -131,7 +142,7 @@ class _Scheduler:
                 records = {n: {**done[src].outputs[n], "step": src} for n, src in step.inputs.items()}
                 params = steps.step_params(step, self.overrides)
                 key = steps.cache_key(self.spec, step, params, {n: r["digest"] for n, r in records.items()})
-                cached = None if self.force else steps.find_cached(self.client, self.exp_id, key)
+                cached = None if self.force else steps.find_cached(self.client, self.exp_id, key, step)
                 if cached is not None:
                     done[name] = steps.record_cache_hit(self.client, self.spec, step, self.exp_id,
                                                         self.result.run_id, key, cached, params)

@@ -13,6 +13,7 @@ from pathlib import Path
 from jupyter_mlops.core import names, store
 
 from . import step as steps
+from .contracts import StepContracts
 from .run import check_params, open_store
 from .spec import load_spec
 
@@ -33,9 +34,18 @@ def begin(folder, params: dict | None = None, tracking_uri: str | None = None,
 
 
 def one_step(folder, name: str, pipeline: dict, upstream: list[dict], params: dict | None = None,
-             force: bool = False, tracking_uri: str | None = None) -> dict:
-    """Run step ``name``; ``upstream`` are the records earlier ``one_step`` calls returned."""
+             force: bool = False, tracking_uri: str | None = None, workdir: str | None = None) -> dict:
+    """Run step ``name``; ``upstream`` are the records earlier ``one_step`` calls returned.
+    It runs in the working folder (see :mod:`.workdir`)."""
+    from .workdir import entered
+
     spec = load_spec(folder)
+    with entered(spec, workdir):
+        return _one_step(spec, name, pipeline, upstream, params, force, tracking_uri)
+
+
+def _one_step(spec, name: str, pipeline: dict, upstream: list[dict], params: dict | None,
+              force: bool, tracking_uri: str | None) -> dict:
     step = spec.step(name)
     client, _uri = open_store(tracking_uri)
     by_step = {u["step"]: u for u in upstream}
@@ -46,15 +56,17 @@ def one_step(folder, name: str, pipeline: dict, upstream: list[dict], params: di
         records[input_name] = {**by_step[producer]["outputs"][input_name], "step": producer}
     step_params = steps.step_params(step, params or {})
     key = steps.cache_key(spec, step, step_params, {n: r["digest"] for n, r in records.items()})
-    cached = None if force else steps.find_cached(client, pipeline["experiment_id"], key)
+    cached = None if force else steps.find_cached(client, pipeline["experiment_id"], key, step)
     if cached is not None:
         outcome = steps.record_cache_hit(client, spec, step, pipeline["experiment_id"], pipeline["run_id"],
                                          key, cached, step_params)
     else:
         with tempfile.TemporaryDirectory(prefix="mlops-inputs-") as tmp:
-            inputs = {n: steps.load_output(client, r, Path(tmp) / n) for n, r in records.items()}
+            bundles: dict = {}
+            inputs = {n: steps.load_output(client, r, Path(tmp) / n, bundles) for n, r in records.items()}
+            # One task runs one step: its contracts are this call's own.
             outcome = steps.run_step(client, spec, step, pipeline["experiment_id"], pipeline["run_id"],
-                                     inputs, records, step_params, key)
+                                     inputs, records, step_params, key, contracts=StepContracts(spec))
     return {"step": name, "run_id": outcome.run_id, "cached": outcome.cached,
             "outputs": outcome.outputs, "metrics": outcome.metrics}
 

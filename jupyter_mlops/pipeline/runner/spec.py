@@ -23,10 +23,13 @@ class StepSpec:
     source_run_id: str | None = None
     experiment: str | None = None
     results: list[str] = field(default_factory=list)  # kept as artifacts; no step reads them
+    after: list[str] = field(default_factory=list)  # steps it runs after (files, prev: tags)
+    files_read: list[str] = field(default_factory=list)  # relative to the working folder
+    files_written: list[str] = field(default_factory=list)
 
     @property
     def depends_on(self) -> list[str]:
-        return sorted(set(self.inputs.values()))
+        return sorted(set(self.inputs.values()) | set(self.after))
 
 
 @dataclass
@@ -37,6 +40,8 @@ class PipelineSpec:
     steps: list[StepSpec]
     folder: Path
     shared_file: str = "shared.py"
+    workdir: str = ""  # the notebook's folder at export
+    modules_dir: str | None = None  # local modules copied beside the steps
     extra: dict = field(default_factory=dict)
 
     def step(self, name: str) -> StepSpec:
@@ -72,12 +77,13 @@ class PipelineSpec:
 
 
 def load_spec(folder: str | Path) -> PipelineSpec:
-    folder = Path(folder)
+    folder = Path(folder).resolve()  # steps run in another folder (the notebook's)
     data = json.loads((folder / SPEC_FILE).read_text(encoding="utf-8"))
     steps = [StepSpec(**s) for s in data.pop("steps")]
     return PipelineSpec(name=data.pop("name"), notebook=data.pop("notebook"),
                         experiment=data.pop("experiment"), steps=steps, folder=folder,
-                        shared_file=data.pop("shared_file", "shared.py"), extra=data)
+                        shared_file=data.pop("shared_file", "shared.py"), workdir=data.pop("workdir", "") or "",
+                        modules_dir=data.pop("modules_dir", None), extra=data)
 
 
 def dump_spec(spec: dict, folder: Path) -> None:

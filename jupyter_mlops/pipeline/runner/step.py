@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.core import names
+from jupyter_mlops.core import names, store
 
 from . import artifacts, output
+from .contracts import StepContracts
 from .spec import PipelineSpec, StepSpec
 
 # The tag contract lives in core/names.py; short local names for this module.
@@ -59,9 +60,18 @@ def step_params(step: StepSpec, overrides: dict[str, object]) -> dict[str, objec
 
 
 def cache_key(spec: PipelineSpec, step: StepSpec, params: dict, input_digests: dict[str, str]) -> str:
-    payload = json.dumps({"code": spec.code_hash(step), "params": params, "inputs": input_digests},
+    """Code, parameters, input fingerprints and the content of the files the step reads."""
+    from .workdir import file_digests
+
+    payload = json.dumps({"code": spec.code_hash(step), "params": params, "inputs": input_digests,
+                          **({"files": file_digests(step)} if step.files_read else {})},
                          sort_keys=True, default=repr)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def cacheable(step: StepSpec) -> bool:
+    """A step that writes files is always run: a cache hit would not write them."""
+    return not step.files_written
 
 
 def execute(spec: PipelineSpec, step: StepSpec, inputs: dict[str, Any], params: dict) -> dict:
@@ -81,15 +91,17 @@ def execute(spec: PipelineSpec, step: StepSpec, inputs: dict[str, Any], params: 
 
 def _metrics(namespace: dict, step: StepSpec) -> dict[str, float]:
     """``--metric`` variables as %%track logs them: numbers, or dicts of numbers."""
-    from jupyter_mlops.core.capture import metric_values
+    from jupyter_mlops.core.tracking.capture import metric_values
 
     values, _problems = metric_values(namespace, step.metrics)
     return {key: value for key, value, _time, _step in values}
 
 
 def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, parent_run_id: str,
-             inputs: dict[str, Any], input_records: dict[str, dict], params: dict, key: str) -> Outcome:
-    """Execute ``step`` as a nested MLflow run; log params, metrics and outputs as artifacts."""
+             inputs: dict[str, Any], input_records: dict[str, dict], params: dict, key: str, *,
+             contracts: StepContracts) -> Outcome:
+    """Execute ``step`` as a nested MLflow run; log params, metrics and outputs as artifacts.
+    ``contracts`` are those of the pipeline run the step belongs to (it owns them)."""
     import mlflow
     from mlflow.entities import Metric, Param, RunTag
 
@@ -100,7 +112,9 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
     run_id = run.info.run_id
     try:
         with mlflow.start_run(run_id=run_id, log_system_metrics=False):
+            contracts.check_reads(client, run_id, step, inputs)  # data contracts (runner/contracts.py)
             namespace = _execute_captured(client, run_id, spec, step, inputs, params)
+            contracts.check_writes(client, run_id, step, namespace)
             metrics = _metrics(namespace, step)
             values = {}
             for name in step.outputs:
@@ -108,7 +122,7 @@ def run_step(client, spec: PipelineSpec, step: StepSpec, experiment_id: str, par
                     raise NameError(f"the step did not define '{name}', which a later step reads")
                 values[name] = namespace[name]
             with tempfile.TemporaryDirectory(prefix="mlops-step-") as tmp:
-                records = {n: artifacts.save(v, Path(tmp), n) for n, v in values.items()}
+                records = artifacts.save_all(values, Path(tmp))
                 kept = _save_results(namespace, step, Path(tmp), run_id, client)
                 if records or kept:
                     client.log_artifacts(run_id, tmp, OUTPUTS_DIR)
@@ -178,8 +192,8 @@ def _log_datasets(client, run_id: str, spec: PipelineSpec, inputs: dict, namespa
                   written: list[str]) -> None:
     """DataFrames and arrays as MLflow dataset inputs, as %%track logs them, so MLflow's
     own dataset search and the lineage index find the pipeline's runs."""
-    from jupyter_mlops.core.capture import data_records
-    from jupyter_mlops.core.sink import log_datasets
+    from jupyter_mlops.core.tracking.capture import data_records
+    from jupyter_mlops.core.tracking.sink import log_datasets
 
     records = data_records(inputs, inputs, "input", spec.notebook)
     records += data_records(namespace, written, "output", spec.notebook)
@@ -203,23 +217,30 @@ def _save_results(namespace: dict, step: StepSpec, folder: Path, run_id: str, cl
     return kept
 
 
-def find_cached(client, experiment_id: str, key: str):
-    runs = client.search_runs(
-        [experiment_id],
-        filter_string=f"tags.`{TAG_CACHE_KEY}` = '{key}' and tags.`{TAG_CACHE_HIT}` = 'false' "
-                      "and attributes.status = 'FINISHED'",
-        max_results=1,
-    )
-    return runs[0] if runs else None
+def find_cached(client, experiment_id: str, key: str, step: StepSpec | None = None):
+    if step is not None and not cacheable(step):
+        return None
+    return store.find_run(client, [experiment_id], store.equals(store.tag(TAG_CACHE_KEY), key),
+                          store.equals(store.tag(TAG_CACHE_HIT), "false"), "attributes.status = 'FINISHED'")
 
 
-def load_output(client, record: dict, folder: Path) -> Any:
+def load_output(client, record: dict, folder: Path, bundles: dict | None = None) -> Any:
+    """The value of an output record; ``bundles`` caches bundle files by (run, file), so
+    names written together come back as one set of objects."""
+    key = (record["run_id"], record["file"])
+    if record["format"] == "bundle" and bundles is not None and key in bundles:
+        return bundles[key][record["key"]]
     path = client.download_artifacts(record["run_id"], f"{OUTPUTS_DIR}/{record['file']}", str(folder))
-    return artifacts.load(Path(path), record["format"])
+    value = artifacts.load(Path(path), record["format"])
+    if record["format"] != "bundle":
+        return value
+    if bundles is not None:
+        bundles[key] = value
+    return value[record["key"]]
 
 
 def _public(record: dict) -> dict:
-    keys = ("name", "digest", "kind", "shape", "format", "file", "result")
+    keys = ("name", "digest", "kind", "shape", "format", "file", "result", "key")
     return {k: record[k] for k in keys if k in record}
 
 

@@ -30,7 +30,7 @@ import subprocess
 from pathlib import Path
 
 from airflow.sdk import Param, dag, get_current_context, task
-
+{schedule_imports}
 HERE = Path(__file__).resolve().parent
 PACKAGE = {name!r}
 PIPELINE_PYTHON = os.environ.get("JUPYTER_MLOPS_PIPELINE_PYTHON", {python!r})
@@ -54,7 +54,7 @@ def _run(args, state=None):
 
 @dag(
     dag_id={dag_id!r},
-    schedule=None,
+    schedule={schedule},
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=["jupyter-mlops"],
@@ -99,11 +99,30 @@ def _param(key: str, value: object) -> str:
     return f"        {key!r}: Param({value!r}, type={kind!r}),"
 
 
+def _schedule(trigger: dict | None) -> tuple[str, str]:
+    """(the ``schedule=`` source, the imports it needs) for the retraining policy's cron
+    schedule and data paths: a cron string, Assets (data-aware), both, or None."""
+    if not trigger or not (trigger.get("schedule") or trigger.get("assets")):
+        return "None", ""
+    cron, assets = trigger.get("schedule"), trigger.get("assets") or []
+    listed = "[" + ", ".join(f"Asset({uri!r})" for uri in assets) + "]"
+    if not assets:
+        return repr(cron), ""
+    if not cron:
+        return listed, "from airflow.sdk import Asset\n"
+    return (f"AssetOrTimeSchedule(timetable=CronTriggerTimetable({cron!r}, timezone='UTC'), assets={listed})",
+            "from airflow.sdk import Asset\nfrom airflow.timetables.assets import AssetOrTimeSchedule\n"
+            "from airflow.timetables.trigger import CronTriggerTimetable\n")
+
+
 def dag_source(plan: Plan, python: str) -> str:
     params: dict[str, object] = {}
     for step in plan.steps:
         for key, value in step.params.items():
             params.setdefault(key, value)
+    if plan.schedule:  # the policy's parameters for the pipeline it retrains with
+        params.update({k: v for k, v in plan.schedule.get("params", {}).items() if k in params})
+    schedule, schedule_imports = _schedule(plan.schedule)
     tasks, wiring = [], []
     for step in plan.steps:
         deps = step.depends_on
@@ -113,7 +132,8 @@ def dag_source(plan: Plan, python: str) -> str:
         wiring.append(f"    s_{step.name} = step_{step.name}(pipeline{call_args})")
     results = ", ".join(f"s_{s.name}" for s in plan.steps)
     return _TEMPLATE.format(
-        dag_id=plan.name, name=plan.name, notebook=plan.notebook, python=python,
+        dag_id=plan.name, name=plan.name, notebook=plan.notebook, python=python, schedule=schedule,
+        schedule_imports=schedule_imports,
         function=f"{plan.name}_dag", params="\n".join(_param(k, v) for k, v in params.items()),
         tasks="\n".join(tasks), wiring="\n".join(wiring), results=results, count=len(plan.steps))
 

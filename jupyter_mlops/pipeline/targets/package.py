@@ -12,9 +12,12 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from ...core.environment import module_distributions
+from ...core.tracking.environment import module_distributions
+from ..contract_marks import export_contracts
 from ..plan import Plan, Step
 from ..runner.spec import dump_spec
+
+MODULES_DIR = "local_modules"  # copies of the notebook's local modules, first on sys.path
 
 # Import names whose distribution is named differently on PyPI.
 _DISTRIBUTIONS = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml",
@@ -34,7 +37,7 @@ def step_source(step: Step) -> str:
             continue  # shares its line with another statement: leave it as written
         value = ast.unparse(node.value)
         lines[first:last + 1] = [f"{name} = param({name!r}, {value})"]
-    body = "\n".join(lines).rstrip() + "\n"
+    body = _show_last_value("\n".join(lines).rstrip() + "\n", step)
     notes = [f"# Step '{step.name}' from {step.cell.label}."]
     if step.inputs:
         notes.append("# Inputs: " + ", ".join(f"{n} (from {s})" for n, s in sorted(step.inputs.items())))
@@ -47,10 +50,45 @@ def step_source(step: Step) -> str:
     return "\n".join(notes) + "\n\n" + body
 
 
+def _show_last_value(body: str, step: Step) -> str:
+    """A cell's last bare expression is shown by Jupyter unless the line ends with ';':
+    the step prints it the same way (``display``), so its output matches the notebook's."""
+    last_source = (step.cells[-1] if step.cells else step.cell).source.rstrip()
+    if last_source.endswith(";") or last_source.split("\n")[-1].lstrip().startswith("%"):
+        return body
+    try:
+        tree = ast.parse(body)
+    except SyntaxError:
+        return body
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return body
+    node = tree.body[-1]
+    call = node.value
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in ("print", "display"):
+        return body
+    if isinstance(call, ast.Constant) and isinstance(call.value, str):
+        return body  # a docstring-like note
+    lines = body.split("\n")
+    if node.col_offset != 0 or lines[node.end_lineno - 1][node.end_col_offset:].split("#")[0].strip():
+        return body  # shares a line with another statement: leave it
+    expression = "\n".join(lines[node.lineno - 1:node.end_lineno])
+    shown = [f"_mlops_shown = ({expression.strip()})", "if _mlops_shown is not None:",
+             "    display(_mlops_shown)  # the value Jupyter showed under the cell"]
+    lines[node.lineno - 1:node.end_lineno] = shown
+    shown_body = "\n".join(lines)
+    try:
+        ast.parse(shown_body)
+    except SyntaxError:
+        return body
+    return shown_body
+
+
 def shared_source(plan: Plan) -> str:
     parts = [_header("Shared code: the notebook's import, function and class cells.", plan)]
     for cell, code in plan.shared:
         parts.append(f"# --- {cell.label} ---\n{code.rstrip()}\n")
+    if plan.prelude:
+        parts.append(plan.prelude)
     return "\n".join(parts)
 
 
@@ -60,11 +98,15 @@ def spec_dict(plan: Plan, experiment: str) -> dict:
         "notebook": plan.notebook,
         "experiment": experiment,
         "shared_file": "shared.py",
+        "workdir": plan.workdir,
+        "modules_dir": MODULES_DIR if plan.local_modules else None,
         "steps": [{
-            "name": s.name, "file": f"steps/{s.name}.py", "inputs": s.inputs, "outputs": s.outputs, "results": s.results,
+            "name": s.name, "file": f"steps/{s.name}.py", "inputs": s.inputs, "outputs": s.outputs,
+            "results": s.results,
             "params": s.params, "metrics": s.metrics, "cell_index": s.cell.index, "cell_id": s.cell.id,
             "source_run_id": s.source_run_id,
             "experiment": s.track.experiment if s.track else None,
+            "after": sorted(s.after), "files_read": s.files_read, "files_written": s.files_written,
         } for s in plan.steps],
     }
 
@@ -72,7 +114,7 @@ def spec_dict(plan: Plan, experiment: str) -> dict:
 def requirements(plan: Plan) -> list[str]:
     """Distributions the cells import, pinned to the versions installed here."""
     modules: set[str] = set()
-    for code in [c for _, c in plan.shared] + [s.code for s in plan.steps]:
+    for code in [c for _, c in plan.shared] + [s.code for s in plan.steps] + [plan.prelude]:
         for node in ast.walk(ast.parse(code)):
             if isinstance(node, ast.Import):
                 modules.update(a.name.split(".")[0] for a in node.names)
@@ -80,7 +122,8 @@ def requirements(plan: Plan) -> list[str]:
                 modules.add(node.module.split(".")[0])
     dists = {"jupyter-mlops", "mlflow", "pandas", "numpy", "pyarrow", "joblib", "cloudpickle"}
     packages = module_distributions()
-    for module in modules - set(sys.stdlib_module_names):
+    local = {Path(p).parts[0].removesuffix(".py") for p in plan.local_modules}
+    for module in modules - set(sys.stdlib_module_names) - local:
         found = packages.get(module)
         dists.add(_DISTRIBUTIONS.get(module) or (found[0] if found else module))
     pinned = []
@@ -105,9 +148,14 @@ def write_package(plan: Plan, root: Path, experiment: str) -> Path:
         + f"sys.exit(main(Path(__file__).resolve().parent, prog='python -m {plan.name}'))\n",
         encoding="utf-8")
     (package / "shared.py").write_text(shared_source(plan), encoding="utf-8")
+    for relative, text in plan.local_modules.items():  # local modules beside the notebook
+        target = package / MODULES_DIR / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     for step in plan.steps:
         (package / "steps" / f"{step.name}.py").write_text(step_source(step), encoding="utf-8")
     dump_spec(spec_dict(plan, experiment), package)
+    export_contracts(plan, package)  # contracts.json + contracts/*.yaml (pipeline/contract_marks.py)
     (root / "requirements.txt").write_text("\n".join(requirements(plan)) + "\n", encoding="utf-8")
     return package
 

@@ -5,7 +5,7 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification, showErrorMessage } from '@jupyterlab/apputils';
-import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { URLExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
@@ -62,7 +62,8 @@ function openFolder(app: JupyterFrontEnd, path: string): void {
     void app.commands.execute('filebrowser:go-to-path', { path });
   } else {
     // Notebook 7: the file browser is the tree page.
-    window.open(URLExt.join(PageConfig.getBaseUrl(), 'tree', URLExt.encodeParts(path)), '_blank');
+    const baseUrl = app.serviceManager.serverSettings.baseUrl;
+    window.open(URLExt.join(baseUrl, 'tree', URLExt.encodeParts(path)), '_blank');
   }
 }
 
@@ -86,7 +87,10 @@ async function saveFirst(panel: NotebookPanel | null): Promise<boolean> {
   return true;
 }
 
-export async function runExport(deps: IExportDeps, args: IExportArgs): Promise<IExportReport | null> {
+export async function runExport(
+  deps: IExportDeps,
+  args: IExportArgs
+): Promise<IExportReport | null> {
   const { app } = deps;
   const path = notebookPath(deps, args);
   if (!path) {
@@ -109,16 +113,21 @@ export async function runExport(deps: IExportDeps, args: IExportArgs): Promise<I
   try {
     saved = await saveFirst(openPanel(deps, path));
   } catch (error) {
-    Notification.error(`Not exported: saving ${path} failed (${(error as Error).message}). Save it, then export again.`, {
-      autoClose: false
-    });
+    Notification.error(
+      `Not exported: saving ${path} failed (${(error as Error).message}). Save it, then export again.`,
+      {
+        autoClose: false
+      }
+    );
     return null;
   }
   const request = buildRequest(path, form);
   // The result replaces the pending notification rather than updating it (as
   // Notification.promise does): an update that comes before the pending toast is on
   // screen is lost by the toast library, leaving a spinner forever (a fast 400 does it).
-  const pending = Notification.emit(pendingMessage(request, saved), 'in-progress', { autoClose: false });
+  const pending = Notification.emit(pendingMessage(request, saved), 'in-progress', {
+    autoClose: false
+  });
   let report: IExportReport;
   try {
     report = await deps.api.exportNotebook(request);
@@ -199,7 +208,10 @@ export function addExportCommand(deps: IExportDeps): void {
       args: {
         type: 'object',
         properties: {
-          path: { type: 'string', description: 'the notebook, relative to the root; default the current one' },
+          path: {
+            type: 'string',
+            description: 'the notebook, relative to the root; default the current one'
+          },
           target: { type: 'string', enum: ['python', 'airflow', 'kfp'] },
           out: { type: 'string', description: 'the output folder to pre-fill' },
           name: { type: 'string', description: 'the pipeline name to pre-fill' }

@@ -28,7 +28,9 @@ function ExportFormView(props: {
   const node = React.useRef<HTMLDivElement>(null);
   React.useEffect(() => {
     // The dialog's Export button: greyed out while the form cannot be sent.
-    const accept = node.current?.closest('.jp-Dialog-content')?.querySelector('button.jp-mod-accept');
+    const accept = node.current
+      ?.closest('.jp-Dialog-content')
+      ?.querySelector('button.jp-mod-accept');
     if (accept instanceof HTMLButtonElement) {
       accept.disabled = problem !== null;
     }
@@ -137,7 +139,10 @@ export async function askExportOptions(options: IDialogOptions): Promise<IExport
     const result = await showDialog<IExportForm>({
       title: 'Export Notebook as Pipeline',
       body: new ExportFormWidget(options, form),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export', ariaLabel: 'Export the notebook' })],
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.okButton({ label: 'Export', ariaLabel: 'Export the notebook' })
+      ],
       focusNodeSelector: 'input[name="out"]'
     });
     if (!result.button.accept || result.value === null) {

@@ -24,13 +24,15 @@ export const TARGETS: ReadonlyArray<ITargetInfo> = [
   {
     target: 'airflow',
     label: 'Airflow DAG',
-    description: 'A TaskFlow DAG, one task per step, beside the package; copy it into your dags folder.',
+    description:
+      'A TaskFlow DAG, one task per step, beside the package; copy it into your dags folder.',
     suffix: 'airflow'
   },
   {
     target: 'kfp',
     label: 'Kubeflow Pipelines',
-    description: 'A Kubeflow Pipelines v2 pipeline, one component per step; compile it with kfp, then upload.',
+    description:
+      'A Kubeflow Pipelines v2 pipeline, one component per step; compile it with kfp, then upload.',
     suffix: 'kfp'
   }
 ];
@@ -47,8 +49,10 @@ export interface IExportForm {
 }
 
 const PYTHON_KEYWORDS = new Set(
-  ('and as assert async await break class continue def del elif else except finally for ' +
-    'from global if import in is lambda nonlocal not or pass raise return try while with yield').split(' ')
+  (
+    'and as assert async await break class continue def del elif else except finally for ' +
+    'from global if import in is lambda nonlocal not or pass raise return try while with yield'
+  ).split(' ')
 );
 
 /** The name as the server makes it (pipeline/plan.py `identifier`). */
@@ -81,7 +85,11 @@ export function defaultOutFolder(notebook: string, target: ExportTarget, name = 
   return parent ? `${parent}/${folder}` : folder;
 }
 
-export function initialForm(notebook: string, target: ExportTarget = 'python', name = ''): IExportForm {
+export function initialForm(
+  notebook: string,
+  target: ExportTarget = 'python',
+  name = ''
+): IExportForm {
   return { target, name, out: defaultOutFolder(notebook, target, name) };
 }
 
@@ -89,7 +97,11 @@ export function initialForm(notebook: string, target: ExportTarget = 'python', n
  * The form after one field changed: while the folder is still the default it follows
  * the target and the name; once the user typed a folder of their own it is kept.
  */
-export function updateForm(notebook: string, form: IExportForm, change: Partial<IExportForm>): IExportForm {
+export function updateForm(
+  notebook: string,
+  form: IExportForm,
+  change: Partial<IExportForm>
+): IExportForm {
   const next = { ...form, ...change };
   const followsDefault = form.out === defaultOutFolder(notebook, form.target, form.name);
   if (change.out === undefined && followsDefault) {
@@ -163,6 +175,8 @@ export interface IStepRow {
 export interface IFindingRow {
   cell: string;
   cellIndex: number | null;
+  /** the message goes on from the cell's label ("cell 2 left out: ..."): no colon between */
+  continues: boolean;
   kind: string;
   message: string;
 }
@@ -178,8 +192,10 @@ export interface IReportView {
   commands: string[];
 }
 
+/** The server sends each value as the Python literal it is (`1.0`, `'rf'`), since a JSON
+ * number would lose how it was written (1.0 would read 1). */
 function formatParam(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 export function formatParams(params: Record<string, unknown>): string {
@@ -188,8 +204,22 @@ export function formatParams(params: Record<string, unknown>): string {
     .join(', ');
 }
 
+/**
+ * A finding whose message starts with its cell ("cell 2 (id 7f3a…) left out: ...") shows
+ * the label once: "cell 2 left out: ...", not "cell 2: cell 2 (id 7f3a…) left out: ...".
+ */
 function findingRow(finding: IExportFinding): IFindingRow {
-  return { cell: cellLabel(finding.cell), cellIndex: finding.cell, kind: finding.kind, message: finding.message };
+  const cell = cellLabel(finding.cell);
+  const named = cell
+    ? new RegExp(`^${cell}(?![0-9])(?: \\(id [^)]*\\))?`).exec(finding.message)
+    : null;
+  return {
+    cell,
+    cellIndex: finding.cell,
+    continues: named !== null,
+    kind: finding.kind,
+    message: named ? finding.message.slice(named[0].length) : finding.message
+  };
 }
 
 /** What the report dialog shows, in order. */
@@ -238,7 +268,10 @@ export function exportProblem(error: unknown): IExportProblem {
   const code = typeof e.code === 'string' ? e.code : 'error';
   const message = typeof e.message === 'string' && e.message ? e.message : String(error);
   const details = (e.details ?? {}) as Record<string, unknown>;
-  const cell = Number.isInteger(details.cell) && (details.cell as number) >= 0 ? (details.cell as number) : null;
+  const cell =
+    Number.isInteger(details.cell) && (details.cell as number) >= 0
+      ? (details.cell as number)
+      : null;
   if (code === 'exists') {
     // The server words it for the CLI (--out); here the folder is a field of the dialog.
     const worded = message.replace('--out folder', 'output folder');

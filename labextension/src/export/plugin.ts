@@ -16,7 +16,8 @@ export { addSidebarExportButton } from './toolbar';
 
 export const exportPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlops:export',
-  description: 'Export a notebook as a pipeline (Python package, Airflow DAG, Kubeflow) from JupyterLab.',
+  description:
+    'Export a notebook as a pipeline (Python package, Airflow DAG, Kubeflow) from JupyterLab.',
   autoStart: true,
   requires: [IDocumentManager],
   optional: [INotebookTracker, ICommandPalette],

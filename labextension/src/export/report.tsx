@@ -20,7 +20,7 @@ function Findings(props: { title: string; rows: IFindingRow[]; kind: string }): 
       <ul>
         {props.rows.map((row, index) => (
           <li key={index} data-kind={row.kind}>
-            {row.cell ? <strong>{row.cell}: </strong> : null}
+            {row.cell ? <strong>{row.continues ? row.cell : `${row.cell}: `}</strong> : null}
             {row.message}
           </li>
         ))}

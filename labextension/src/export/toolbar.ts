@@ -14,7 +14,10 @@ import { pipelineIcon } from './icon';
 const TOOLTIP = 'Export this notebook as a pipeline (Python package, Airflow DAG or Kubeflow)';
 
 /** Adds the export button to each notebook's toolbar, acting on that notebook. */
-export class ExportButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
+export class ExportButtonExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
   constructor(private readonly commands: CommandRegistry) {}
 
   createNew(panel: NotebookPanel, context: DocumentRegistry.IContext<INotebookModel>): IDisposable {
@@ -39,7 +42,8 @@ export function addSidebarExportButton(toolbar: Toolbar, commands: CommandRegist
     new ToolbarButton({
       icon: pipelineIcon,
       label: 'Export',
-      tooltip: 'Export the current notebook as a pipeline (Python package, Airflow DAG or Kubeflow)',
+      tooltip:
+        'Export the current notebook as a pipeline (Python package, Airflow DAG or Kubeflow)',
       className: 'jp-mlops-export-button',
       onClick: () => void commands.execute(EXPORT_COMMAND)
     })

@@ -6,10 +6,9 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { DeploymentStatus, IDeployment, IMLOpsApi } from '../api';
+import { MonitoringModel } from './monitoring';
 import { asProblem, IProblem } from './runs';
-
-export const DEPLOYMENTS_POLL_INTERVAL = 5000;
-export const DEPLOYMENTS_POLL_MAX = 60000;
+import { DEFAULT_SETTINGS, pollFrequency } from './settings';
 
 const STATUSES: DeploymentStatus[] = ['healthy', 'unhealthy', 'stopped', 'unknown'];
 
@@ -35,7 +34,9 @@ export function statusOf(status: string | null | undefined): DeploymentStatus {
 }
 
 /** Set when the alias moved since the deployment started: the old version still serves. */
-export function rolloutNote(d: Pick<IDeployment, 'alias' | 'alias_version' | 'version'>): string | null {
+export function rolloutNote(
+  d: Pick<IDeployment, 'alias' | 'alias_version' | 'version'>
+): string | null {
   if (d.alias && d.alias_version && d.alias_version !== d.version) {
     return `alias now -> v${d.alias_version}, redeploy to roll out`;
   }
@@ -64,7 +65,12 @@ export function formatUptime(seconds: number | null | undefined): string {
 }
 
 export class DeploymentsModel {
-  constructor(private readonly api: IMLOpsApi) {}
+  constructor(private readonly api: IMLOpsApi) {
+    this.monitoring = new MonitoringModel(api);
+  }
+
+  /** each deployment's request figures and drift, refreshed with the list */
+  readonly monitoring: MonitoringModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -91,10 +97,9 @@ export class DeploymentsModel {
   async refresh(): Promise<void> {
     try {
       const items = await this.api.deployments();
-      this._items = [...items].sort(
-        (a, b) => a.name.localeCompare(b.name) || a.port - b.port
-      );
+      this._items = [...items].sort((a, b) => a.name.localeCompare(b.name) || a.port - b.port);
       this._error = null;
+      await this.monitoring.refresh(this._items); // never rejects: failures stay per deployment
     } catch (error) {
       this._error = asProblem(error);
       throw error;
@@ -117,13 +122,20 @@ export class DeploymentsModel {
 }
 
 /**
- * The deployments' own poll: every 5 s, backing off to 60 s on errors, standing by while
- * `visible()` is false or the page is hidden.
+ * The deployments' own poll: every 5 s by default, backing off to 60 s on errors, standing
+ * by while `visible()` is false or the page is hidden.
  */
-export function deploymentsPoll(model: DeploymentsModel, visible: () => boolean): Poll {
+export function deploymentsPoll(
+  model: DeploymentsModel,
+  visible: () => boolean,
+  frequency = pollFrequency(
+    DEFAULT_SETTINGS.deploymentsPollInterval,
+    DEFAULT_SETTINGS.maxPollInterval
+  )
+): Poll {
   return new Poll({
     factory: () => model.refresh(),
-    frequency: { interval: DEPLOYMENTS_POLL_INTERVAL, backoff: true, max: DEPLOYMENTS_POLL_MAX },
+    frequency,
     standby: () => (visible() ? 'when-hidden' : true),
     name: 'jupyter-mlops:deployments'
   });

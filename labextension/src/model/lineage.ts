@@ -14,7 +14,8 @@ import { ModelsModel } from './models';
 import { asProblem, IProblem } from './runs';
 
 /** exactly one of run (a run id) or model (NAME, NAME@ALIAS or NAME/VERSION) */
-export type LineageSubject = { run: string; model?: undefined } | { model: string; run?: undefined };
+export type LineageSubject =
+  { run: string; model?: undefined } | { model: string; run?: undefined };
 
 export type Route =
   | { section: 'run'; runId: string }
@@ -29,12 +30,17 @@ export function routeFor(node: ILineageNode): Route | null {
       return node.run_id ? { section: 'run', runId: node.run_id } : null;
     case 'model_version':
     case 'alias':
-      return node.name ? { section: 'models', name: node.name, version: node.version ?? null } : null;
+      return node.name
+        ? { section: 'models', name: node.name, version: node.version ?? null }
+        : null;
     case 'registered_model':
       return node.name ? { section: 'models', name: node.name, version: null } : null;
     case 'deployment':
       return node.name && node.port !== undefined
-        ? { section: 'deployments', key: deploymentKey({ name: node.name, port: node.port as number }) }
+        ? {
+            section: 'deployments',
+            key: deploymentKey({ name: node.name, port: node.port as number })
+          }
         : null;
     default:
       return null;

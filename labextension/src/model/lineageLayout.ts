@@ -47,6 +47,8 @@ export interface ILaidNode {
   shape: NodeShape;
   /** lower-case run or deployment status, else null */
   status: string | null;
+  /** datasets: 'failed' when a run in the graph found it violating a contract, 'passed' when all checks passed */
+  contract: 'passed' | 'failed' | null;
 }
 
 export interface ILaidEdge {
@@ -82,6 +84,24 @@ export function nodeStatus(node: ILineageNode): string | null {
   return null;
 }
 
+/** A dataset's contract outcome in the graph (null: not checked, or not a dataset). */
+export function contractOutcome(node: ILineageNode): 'passed' | 'failed' | null {
+  if (node.kind !== 'dataset') {
+    return null;
+  }
+  if (node.contract_failed) {
+    return 'failed';
+  }
+  return node.contracts && node.contracts.length > 0 ? 'passed' : null;
+}
+
+/** The tooltip lines of a dataset's contract checks: "contract train: failed (run 1a2b3c4d)". */
+export function contractLines(node: ILineageNode): string[] {
+  return (node.contracts ?? []).map(
+    check => `contract ${check.name}: ${check.status} (run ${check.run_id.slice(0, 8)})`
+  );
+}
+
 export function nodeWidth(text: string, caption: string): number {
   const chars = Math.max(text.length, caption.length * 0.85);
   return Math.max(MIN_NODE_WIDTH, Math.ceil(chars * CHAR_WIDTH + PADDING_X));
@@ -108,6 +128,25 @@ export interface ILayoutOptions {
   margin?: number;
 }
 
+/** The smallest and largest zoom a fitted graph gets: below that labels are unreadable. */
+export const FIT_MIN = 0.35;
+export const FIT_MAX = 1;
+
+/**
+ * The zoom that shows the whole graph in a box of this size (never above 100%, never
+ * below FIT_MIN: a huge graph scrolls instead).
+ */
+export function fitScale(
+  layout: { width: number; height: number },
+  box: { width: number; height: number }
+): number {
+  if (layout.width <= 0 || layout.height <= 0 || box.width <= 0 || box.height <= 0) {
+    return FIT_MAX;
+  }
+  const scale = Math.min(box.width / layout.width, box.height / layout.height);
+  return Math.max(FIT_MIN, Math.min(FIT_MAX, Math.floor(scale * 100) / 100));
+}
+
 /** Lay out the graph; edges whose ends are not nodes of the graph are left out. */
 export function layoutLineage(graph: ILineageGraph, options: ILayoutOptions = {}): ILineageLayout {
   const margin = options.margin ?? 8;
@@ -127,7 +166,10 @@ export function layoutLineage(graph: ILineageGraph, options: ILayoutOptions = {}
     }
     known.set(node.id, node);
     const style = KIND_STYLES[node.kind] ?? { caption: node.kind, shape: 'box' };
-    g.setNode(node.id, { width: nodeWidth(displayLabel(node), style.caption), height: NODE_HEIGHT });
+    g.setNode(node.id, {
+      width: nodeWidth(displayLabel(node), style.caption),
+      height: NODE_HEIGHT
+    });
   }
   const edges = graph.edges.filter(
     e => known.has(e.source) && known.has(e.target) && e.source !== e.target
@@ -153,13 +195,14 @@ export function layoutLineage(graph: ILineageGraph, options: ILayoutOptions = {}
       text: displayLabel(node),
       caption: style.caption,
       shape: style.shape,
-      status: nodeStatus(node)
+      status: nodeStatus(node),
+      contract: contractOutcome(node)
     };
   });
   const laidEdges: ILaidEdge[] = edges.map(e => {
-    const points = ((g.edge(e.source, e.target, e.kind) as EdgeLabel | undefined)?.points ?? []).map(
-      (p: Point) => ({ x: p.x, y: p.y })
-    );
+    const points = (
+      (g.edge(e.source, e.target, e.kind) as EdgeLabel | undefined)?.points ?? []
+    ).map((p: Point) => ({ x: p.x, y: p.y }));
     return {
       id: `${e.source}->${e.target}:${e.kind}`,
       source: e.source,
@@ -170,8 +213,18 @@ export function layoutLineage(graph: ILineageGraph, options: ILayoutOptions = {}
     };
   });
   const label = g.graph();
-  const width = Math.max(label.width ?? 0, ...nodes.map(n => n.x + n.width + margin));
-  const height = Math.max(label.height ?? 0, ...nodes.map(n => n.y + n.height + margin));
+  // Edges may bend outside the nodes' box (a shortcut around a chain): count their points.
+  const bends = laidEdges.flatMap(e => e.points);
+  const width = Math.max(
+    label.width ?? 0,
+    ...nodes.map(n => n.x + n.width + margin),
+    ...bends.map(p => p.x + margin)
+  );
+  const height = Math.max(
+    label.height ?? 0,
+    ...nodes.map(n => n.y + n.height + margin),
+    ...bends.map(p => p.y + margin)
+  );
   return { nodes, edges: laidEdges, width: Math.ceil(width), height: Math.ceil(height) };
 }
 

@@ -132,7 +132,11 @@ export class ModelsModel {
   }
 
   private _fetch(token: string | null): Promise<IModelsPage> {
-    return this.api.models({ filter: this._filter || undefined, pageToken: token, pageSize: this.pageSize });
+    return this.api.models({
+      filter: this._filter || undefined,
+      pageToken: token,
+      pageSize: this.pageSize
+    });
   }
 
   private async _load(token: string | null): Promise<void> {
@@ -162,6 +166,9 @@ export class ModelsModel {
       }
     }
   }
+
+  /** NAME's promotion history and pending triggers (fetched when its row is opened) */
+  promotions = (name: string) => this.api.promotions(name);
 
   private async _loadDetail(name: string): Promise<void> {
     try {

@@ -124,8 +124,7 @@ export class RunsModel {
         rows[at] = run;
       }
     }
-    const newestFirst =
-      this._query.sort.column === 'start_time' && this._query.sort.descending;
+    const newestFirst = this._query.sort.column === 'start_time' && this._query.sort.descending;
     if (fresh.length === 0) {
       this._rows = rows;
     } else if (newestFirst) {

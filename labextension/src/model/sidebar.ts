@@ -7,6 +7,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IExperiment, IMLOpsApi, IServerSettings } from '../api';
+import { CompareSelection } from './compare';
 import { DeploymentsModel } from './deployments';
 import { DetailModel } from './detail';
 import { pickExperiment } from './experiments';
@@ -16,7 +17,10 @@ import { ModelsModel } from './models';
 import { asProblem, IProblem, RunsModel } from './runs';
 
 export class SidebarModel {
-  constructor(readonly api: IMLOpsApi, pageSize = 100) {
+  constructor(
+    readonly api: IMLOpsApi,
+    pageSize = 100
+  ) {
     this.runs = new RunsModel(api, pageSize);
     this.detail = new DetailModel(api);
     this.models = new ModelsModel(api);
@@ -29,6 +33,8 @@ export class SidebarModel {
   readonly models: ModelsModel;
   readonly deployments: DeploymentsModel;
   readonly lineage: LineageModel;
+  /** the runs ticked for comparison */
+  readonly selection = new CompareSelection();
 
   get changed(): ISignal<this, void> {
     return this._changed;

@@ -28,7 +28,11 @@ export function Artifacts(props: { model: DetailModel }): JSX.Element {
       {shown === null ? null : !isContent(shown) ? (
         <Problem problem={shown} what="Cannot show the artifact" />
       ) : shown.kind === 'image' ? (
-        <img className="jp-mlops-image" alt={shown.path} src={`data:${shown.mime};base64,${shown.data}`} />
+        <img
+          className="jp-mlops-image"
+          alt={shown.path}
+          src={`data:${shown.mime};base64,${shown.data}`}
+        />
       ) : (
         <pre className="jp-mlops-artifact-text">
           {shown.content}

@@ -15,12 +15,14 @@ import {
 import { formatTime } from '../model/format';
 import { StatusBadge } from './badges';
 import { useChanged } from './hooks';
+import { DeploymentMonitoring, GoToNotebookCell } from './MonitoringView';
 import { Empty, Loading, Problem } from './states';
 
 export class DeploymentsSection extends ReactWidget {
   constructor(
     private readonly model: DeploymentsModel,
-    private readonly onShown: () => void
+    private readonly onShown: () => void,
+    private readonly goToCell?: GoToNotebookCell
   ) {
     super();
     this.addClass('jp-mlops-deployments-section');
@@ -28,7 +30,7 @@ export class DeploymentsSection extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <DeploymentsView model={this.model} />;
+    return <DeploymentsView model={this.model} goToCell={this.goToCell} />;
   }
 
   protected onAfterShow(msg: Message): void {
@@ -37,7 +39,12 @@ export class DeploymentsSection extends ReactWidget {
   }
 }
 
-function Deployment(props: { d: IDeployment; highlighted: boolean }): JSX.Element {
+function Deployment(props: {
+  d: IDeployment;
+  highlighted: boolean;
+  model: DeploymentsModel;
+  goToCell?: GoToNotebookCell;
+}): JSX.Element {
   const { d, highlighted } = props;
   const ref = React.useRef<HTMLLIElement>(null);
   React.useEffect(() => {
@@ -60,9 +67,19 @@ function Deployment(props: { d: IDeployment; highlighted: boolean }): JSX.Elemen
         <strong className="jp-mlops-deployment-ref">{deploymentRef(d)}</strong>
         <span className="jp-mlops-muted">serves v{d.version}</span>
       </div>
-      {note ? <div className="jp-mlops-rollout" role="note">{note}</div> : null}
+      {note ? (
+        <div className="jp-mlops-rollout" role="note">
+          {note}
+        </div>
+      ) : null}
       <div>
-        <a className="jp-mlops-endpoint" href={d.endpoint} target="_blank" rel="noopener noreferrer" title="The scoring server (POST /invocations)">
+        <a
+          className="jp-mlops-endpoint"
+          href={d.endpoint}
+          target="_blank"
+          rel="noopener noreferrer"
+          title="The scoring server (POST /invocations)"
+        >
           {d.endpoint}
         </a>
       </div>
@@ -76,24 +93,35 @@ function Deployment(props: { d: IDeployment; highlighted: boolean }): JSX.Elemen
           .filter(Boolean)
           .join(' · ')}
       </div>
+      <DeploymentMonitoring
+        model={props.model.monitoring}
+        deploymentKey={deploymentKey(d)}
+        goToCell={props.goToCell}
+      />
     </li>
   );
 }
 
-function DeploymentsView(props: { model: DeploymentsModel }): JSX.Element {
+function DeploymentsView(props: {
+  model: DeploymentsModel;
+  goToCell?: GoToNotebookCell;
+}): JSX.Element {
   const { model } = props;
   useChanged(model.changed);
   if (!model.loaded) {
     return <Loading what="deployments" />;
   }
-  const banner = model.error ? <Problem problem={model.error} what="Cannot check the deployments" /> : null;
+  const banner = model.error ? (
+    <Problem problem={model.error} what="Cannot check the deployments" />
+  ) : null;
   if (model.items.length === 0) {
     return (
       <div className="jp-mlops-section">
         {banner}
         {model.error ? null : (
           <Empty>
-            Nothing deployed. <code>%deploy NAME@ALIAS</code> in a notebook serves a registered model here.
+            Nothing deployed. <code>%deploy NAME@ALIAS</code> in a notebook serves a registered
+            model here.
           </Empty>
         )}
       </div>
@@ -104,7 +132,13 @@ function DeploymentsView(props: { model: DeploymentsModel }): JSX.Element {
       {banner}
       <ul className="jp-mlops-deployments">
         {model.items.map(d => (
-          <Deployment key={deploymentKey(d)} d={d} highlighted={model.highlighted === deploymentKey(d)} />
+          <Deployment
+            key={deploymentKey(d)}
+            d={d}
+            highlighted={model.highlighted === deploymentKey(d)}
+            model={model}
+            goToCell={props.goToCell}
+          />
         ))}
       </ul>
     </div>

@@ -3,11 +3,12 @@ import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IRunDetail } from '../api';
-import { dataRows, IDataRow } from '../model/datasets';
+import { IContractStatus, IRunDetail } from '../api';
+import { dataRows, IDataRow, rowText, violationText } from '../model/datasets';
 import { DetailModel } from '../model/detail';
 import { formatDuration, formatValue } from '../model/format';
 import { Artifacts } from './Artifacts';
+import { ContractBadge } from './badges';
 import { IGoToResult } from './gotoCell';
 import { useChanged } from './hooks';
 import { Source } from './Source';
@@ -94,17 +95,32 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
           {run.notebook ? ` · ${run.notebook}` : ''}
         </div>
         <div className="jp-mlops-actions">
-          <button className="jp-mlops-button jp-mlops-goto" onClick={() => void onGoTo()} disabled={!run.cell_id}>
+          <button
+            className="jp-mlops-button jp-mlops-goto"
+            onClick={() => void onGoTo()}
+            disabled={!run.cell_id}
+          >
             Go to cell
           </button>
           {run.ui_url ? (
-            <a className="jp-mlops-button jp-mlops-open-ui" href={run.ui_url} target="_blank" rel="noopener noreferrer">
+            <a
+              className="jp-mlops-button jp-mlops-open-ui"
+              href={run.ui_url}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
               Open in MLflow UI
             </a>
           ) : null}
         </div>
-        {goTo && !goTo.ok ? <div className="jp-mlops-goto-message" role="alert">{goTo.message}</div> : null}
-        {run.tags['mlops.error'] ? <Problem problem={{ status: 0, code: 'run_failed', message: run.tags['mlops.error'] }} /> : null}
+        {goTo && !goTo.ok ? (
+          <div className="jp-mlops-goto-message" role="alert">
+            {goTo.message}
+          </div>
+        ) : null}
+        {run.tags['mlops.error'] ? (
+          <Problem problem={{ status: 0, code: 'run_failed', message: run.tags['mlops.error'] }} />
+        ) : null}
       </div>
       <Section title={`Parameters (${Object.keys(run.params).length})`}>
         <KeyValues values={run.params} />
@@ -126,11 +142,15 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
           );
         })}
       </Section>
-      <Section title={`Datasets (${datasets.length})`}>
+      <Section title={datasetsTitle(datasets)}>
         <Datasets rows={datasets} />
       </Section>
       <Section title="Cell source">
-        {run.cell_source ? <Source code={run.cell_source} languages={actions.languages} /> : <Empty>No source recorded.</Empty>}
+        {run.cell_source ? (
+          <Source code={run.cell_source} languages={actions.languages} />
+        ) : (
+          <Empty>No source recorded.</Empty>
+        )}
       </Section>
       <Section title={`Tags (${Object.keys(run.tags).length})`} open={false}>
         <KeyValues values={run.tags} />
@@ -142,6 +162,13 @@ function DetailView(props: { model: DetailModel; actions: IDetailActions }): JSX
   );
 }
 
+function datasetsTitle(rows: IDataRow[]): string {
+  const violated = rows.flatMap(row => row.contracts).filter(status => !status.ok).length;
+  return violated > 0
+    ? `Datasets (${rows.length}; ${violated} contract${violated === 1 ? '' : 's'} violated)`
+    : `Datasets (${rows.length})`;
+}
+
 function Datasets(props: { rows: IDataRow[] }): JSX.Element {
   if (props.rows.length === 0) {
     return <Empty>No datasets recorded.</Empty>;
@@ -149,12 +176,55 @@ function Datasets(props: { rows: IDataRow[] }): JSX.Element {
   return (
     <ul className="jp-mlops-datasets">
       {props.rows.map((row, i) => (
-        <li key={i}>
-          <strong>{row.name}</strong> <span className="jp-mlops-muted">{[row.role, row.detail].filter(Boolean).join(' · ')}</span>
+        <li key={i} data-dataset={row.name}>
+          <strong>{row.name}</strong>{' '}
+          <span className="jp-mlops-muted">
+            {[row.role, row.detail].filter(Boolean).join(' · ')}
+          </span>
+          {row.contracts.length > 0 ? (
+            <span className="jp-mlops-badges jp-mlops-contracts">
+              {row.contracts.map(status => (
+                <ContractBadge key={status.contract} status={status} />
+              ))}
+            </span>
+          ) : null}
           <br />
-          <code title={`fingerprint ${row.digest}`}>{row.digest}</code>
+          {row.digest ? <code title={`fingerprint ${row.digest}`}>{row.digest}</code> : null}
+          {row.contracts
+            .filter(status => !status.ok)
+            .map(status => (
+              <FailedChecks key={status.contract} status={status} />
+            ))}
         </li>
       ))}
+    </ul>
+  );
+}
+
+/** The failing checks of a violated contract: check, column, message, example values. */
+function FailedChecks(props: { status: IContractStatus }): JSX.Element {
+  const { status } = props;
+  return (
+    <ul
+      className="jp-mlops-contract-checks"
+      aria-label={`Failing checks of contract ${status.contract}`}
+      data-contract={status.contract}
+      title={status.report ? `from ${status.report}` : undefined}
+    >
+      {status.violations.map((violation, i) => (
+        <li key={i} data-check={violation.check} data-column={violation.column ?? undefined}>
+          {violationText(violation)}
+          {violation.rows.length > 0 ? (
+            <div className="jp-mlops-contract-row">{rowText(violation.rows[0])}</div>
+          ) : null}
+        </li>
+      ))}
+      {status.more > 0 ? (
+        <li className="jp-mlops-muted">
+          … and {status.more} more (the run's artifact mlops/contracts/{status.contract}.json has
+          them all)
+        </li>
+      ) : null}
     </ul>
   );
 }

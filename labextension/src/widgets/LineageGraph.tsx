@@ -4,12 +4,20 @@
  */
 import * as React from 'react';
 
-import { ILaidEdge, ILaidNode, ILineageLayout, polygonPoints } from '../model/lineageLayout';
+import {
+  contractLines,
+  ILaidEdge,
+  ILaidNode,
+  ILineageLayout,
+  polygonPoints
+} from '../model/lineageLayout';
 
 export interface ILineageGraphProps {
   layout: ILineageLayout;
-  /** one of ZOOMS */
+  /** the zoom: 1 draws the layout at its size */
   scale: number;
+  /** told the size of the visible box whenever it changes (to fit the graph in it) */
+  onViewport?: (size: { width: number; height: number }) => void;
   selectedId: string | null;
   /** the node to bring into view when a new graph is drawn (its root) */
   focusId: string | null;
@@ -50,14 +58,19 @@ function Node(props: {
     `jp-mlops-lineage-kind-${node.kind}`,
     `jp-mlops-lineage-shape-${node.shape}`,
     status ? `jp-mlops-lineage-status-${status}` : '',
+    node.contract ? `jp-mlops-lineage-contract-${node.contract}` : '',
     selected ? 'jp-mod-selected' : ''
   ].filter(Boolean);
   const full = String(node.node.label ?? node.id);
   const tooltip = [
     `${node.caption}: ${full}`,
     status ? `status: ${status}` : '',
+    node.contract === 'failed' ? 'FAILED its data contract' : '',
+    ...contractLines(node.node),
     node.node.digest ? `fingerprint ${node.node.digest}` : ''
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   const textX = status ? 16 : node.shape === 'slanted' || node.shape === 'hexagon' ? 10 : 7;
   return (
     <g
@@ -66,6 +79,7 @@ function Node(props: {
       data-node-id={node.id}
       data-kind={node.kind}
       data-status={status ?? undefined}
+      data-contract={node.contract ?? undefined}
       role="button"
       tabIndex={0}
       aria-label={tooltip}
@@ -79,7 +93,17 @@ function Node(props: {
     >
       <title>{tooltip}</title>
       <Shape node={node} />
-      {status ? <circle className="jp-mlops-lineage-dot" cx={8} cy={node.height / 2} r={4} /> : null}
+      {status ? (
+        <circle className="jp-mlops-lineage-dot" cx={8} cy={node.height / 2} r={4} />
+      ) : null}
+      {node.contract === 'failed' ? (
+        <g className="jp-mlops-lineage-contract-mark" transform={`translate(${node.width - 9},0)`}>
+          <circle r={7} cx={0} cy={0} />
+          <text x={0} y={3.5} textAnchor="middle">
+            !
+          </text>
+        </g>
+      ) : null}
       <text className="jp-mlops-lineage-caption" x={textX} y={12}>
         {node.caption}
       </text>
@@ -112,7 +136,20 @@ export function LineageGraph(props: ILineageGraphProps): JSX.Element {
   const drag = React.useRef<{ x: number; y: number; left: number; top: number } | null>(null);
   const scale = props.scale;
 
-  // A new graph: scroll its root into the middle of the view.
+  React.useEffect(() => {
+    const box = scroller.current;
+    const report = props.onViewport;
+    if (!box || !report) {
+      return;
+    }
+    const observer = new ResizeObserver(() =>
+      report({ width: box.clientWidth, height: box.clientHeight })
+    );
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [props.onViewport]);
+
+  // A new graph or zoom: scroll its root into the middle of the view (when it does not fit).
   React.useEffect(() => {
     const box = scroller.current;
     const focus = layout.nodes.find(n => n.id === props.focusId);
@@ -120,7 +157,7 @@ export function LineageGraph(props: ILineageGraphProps): JSX.Element {
       box.scrollTop = Math.max(0, (focus.y + focus.height / 2) * scale - box.clientHeight / 2);
       box.scrollLeft = Math.max(0, (focus.x + focus.width / 2) * scale - box.clientWidth / 2);
     }
-  }, [layout, props.focusId]);
+  }, [layout, props.focusId, scale]);
 
   const onPointerDown = (event: React.PointerEvent) => {
     const box = scroller.current;
@@ -158,9 +195,18 @@ export function LineageGraph(props: ILineageGraphProps): JSX.Element {
           viewBox={`0 0 ${layout.width} ${layout.height}`}
           role="img"
           aria-label="Lineage graph"
+          data-scale={scale}
         >
           <defs>
-            <marker id="jp-mlops-lineage-arrow" viewBox="0 0 10 10" refX={9} refY={5} markerWidth={7} markerHeight={7} orient="auto-start-reverse">
+            <marker
+              id="jp-mlops-lineage-arrow"
+              viewBox="0 0 10 10"
+              refX={9}
+              refY={5}
+              markerWidth={7}
+              markerHeight={7}
+              orient="auto-start-reverse"
+            >
               <path className="jp-mlops-lineage-arrowhead" d="M0,0 L10,5 L0,10 z" />
             </marker>
           </defs>

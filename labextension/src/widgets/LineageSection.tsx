@@ -6,7 +6,7 @@ import { ILineageNode } from '../api';
 import { deploymentKey, DeploymentsModel } from '../model/deployments';
 import { formatTime } from '../model/format';
 import { LineageModel, subjectLabel } from '../model/lineage';
-import { ILaidNode, KIND_STYLES, kindsPresent } from '../model/lineageLayout';
+import { fitScale, ILaidNode, KIND_STYLES, kindsPresent } from '../model/lineageLayout';
 import { shortDigest } from '../model/models';
 import { useChanged } from './hooks';
 import { LineageGraph, ZOOMS } from './LineageGraph';
@@ -27,21 +27,34 @@ export class LineageSection extends ReactWidget {
   }
 }
 
-function Legend(props: { kinds: (keyof typeof KIND_STYLES)[] }): JSX.Element {
+function Legend(props: {
+  kinds: (keyof typeof KIND_STYLES)[];
+  contractFailed: boolean;
+}): JSX.Element {
   return (
     <details className="jp-mlops-lineage-legend-box">
       <summary>Legend</summary>
       <ul className="jp-mlops-lineage-legend" aria-label="Node kinds">
         {props.kinds.map(kind => (
           <li key={kind} className={`jp-mlops-lineage-kind-${kind}`}>
-            <span className={`jp-mlops-lineage-swatch jp-mlops-lineage-shape-${KIND_STYLES[kind].shape}`} />
+            <span
+              className={`jp-mlops-lineage-swatch jp-mlops-lineage-shape-${KIND_STYLES[kind].shape}`}
+            />
             {KIND_STYLES[kind].caption}
           </li>
         ))}
         <li className="jp-mlops-lineage-legend-edge">
-          <svg width="18" height="8"><path className="jp-mlops-lineage-edge jp-mlops-lineage-edge-feeds" d="M0,4 L18,4" /></svg>
+          <svg width="18" height="8">
+            <path className="jp-mlops-lineage-edge jp-mlops-lineage-edge-feeds" d="M0,4 L18,4" />
+          </svg>
           feeds / exported (run to run)
         </li>
+        {props.contractFailed ? (
+          <li className="jp-mlops-lineage-legend-contract">
+            <span className="jp-mlops-lineage-swatch jp-mlops-lineage-contract-swatch">!</span>
+            dataset that failed its data contract
+          </li>
+        ) : null}
       </ul>
     </details>
   );
@@ -52,20 +65,44 @@ function Picked(props: { node: ILineageNode; status: string | null }): JSX.Eleme
   const { node, status } = props;
   const facts: React.ReactNode[] = [];
   if (node.kind === 'dataset') {
-    facts.push(<code key="d" title={`fingerprint ${node.digest}`}>{shortDigest(node.digest)}</code>);
+    facts.push(
+      <code key="d" title={`fingerprint ${node.digest}`}>
+        {shortDigest(node.digest)}
+      </code>
+    );
     if (node.names && node.names.length > 1) {
       facts.push(`also ${node.names.slice(1).join(', ')}`);
     }
+    for (const check of node.contracts ?? []) {
+      facts.push(
+        <span
+          key={`c-${check.name}-${check.run_id}`}
+          className={`jp-mlops-lineage-contract-fact jp-mlops-lineage-contract-fact-${check.status}`}
+        >
+          contract {check.name} {check.status}
+        </span>
+      );
+    }
   }
   if (node.kind === 'run') {
-    facts.push(status ?? '', node.notebook ?? '', formatTime(node.start_time as number | undefined));
+    facts.push(
+      status ?? '',
+      node.notebook ?? '',
+      formatTime(node.start_time as number | undefined)
+    );
   }
   if (node.kind === 'alias' && node.version) {
     facts.push(`-> v${node.version}`);
   }
   if (node.kind === 'deployment' && node.endpoint) {
     facts.push(
-      <a key="e" className="jp-mlops-endpoint" href={node.endpoint} target="_blank" rel="noopener noreferrer">
+      <a
+        key="e"
+        className="jp-mlops-endpoint"
+        href={node.endpoint}
+        target="_blank"
+        rel="noopener noreferrer"
+      >
         {node.endpoint}
       </a>,
       status ?? ''
@@ -75,7 +112,10 @@ function Picked(props: { node: ILineageNode; status: string | null }): JSX.Eleme
     <div className="jp-mlops-lineage-picked" data-node-id={node.id}>
       <strong>{KIND_STYLES[node.kind]?.caption ?? node.kind}</strong> {node.label}
       {facts.filter(Boolean).map((fact, i) => (
-        <span key={i} className="jp-mlops-muted"> · {fact}</span>
+        <span key={i} className="jp-mlops-muted">
+          {' '}
+          · {fact}
+        </span>
       ))}
     </div>
   );
@@ -85,7 +125,16 @@ function LineageView(props: { model: LineageModel; deployments: DeploymentsModel
   const { model, deployments } = props;
   useChanged(model.changed);
   useChanged(deployments.changed);
-  const [zoom, setZoom] = React.useState(ZOOMS.indexOf(1));
+  // null: fitted to the panel (how every new graph opens); else the zoom picked with -/+
+  const [zoom, setZoom] = React.useState<number | null>(null);
+  const [viewport, setViewport] = React.useState({ width: 0, height: 0 });
+  const rootId = model.graph?.root.id ?? null;
+  React.useEffect(() => setZoom(null), [rootId]);
+  const onViewport = React.useCallback(
+    (size: { width: number; height: number }) =>
+      setViewport(old => (old.width === size.width && old.height === size.height ? old : size)),
+    []
+  );
   if (model.subject === null) {
     return <Empty>Select a run or a model to see its lineage.</Empty>;
   }
@@ -93,7 +142,9 @@ function LineageView(props: { model: LineageModel; deployments: DeploymentsModel
   const statusOf = (node: ILaidNode | ILineageNode): string | null => {
     const graphNode = 'node' in node ? (node.node as ILineageNode) : node;
     if (graphNode.kind === 'deployment' && graphNode.name && graphNode.port !== undefined) {
-      const live = deployments.find(deploymentKey({ name: graphNode.name, port: graphNode.port as number }));
+      const live = deployments.find(
+        deploymentKey({ name: graphNode.name, port: graphNode.port as number })
+      );
       if (live) {
         return live.status;
       }
@@ -101,28 +152,58 @@ function LineageView(props: { model: LineageModel; deployments: DeploymentsModel
     return 'status' in node && typeof node.status === 'string' ? node.status.toLowerCase() : null;
   };
   const layout = model.layout;
+  const fitted = layout ? fitScale(layout, viewport) : 1;
+  const scale = zoom ?? fitted;
+  const smaller = ZOOMS.filter(z => z < scale - 0.001).pop();
+  const larger = ZOOMS.find(z => z > scale + 0.001);
   const picked = model.node(model.selectedNodeId);
   const root = model.node(model.graph?.root.id ?? null);
   // a run by its name, a model by the reference asked for (NAME, NAME@ALIAS, NAME/VERSION)
-  const heading = root && model.subject.run !== undefined ? `run ${root.label}` : subjectLabel(model.subject);
+  const heading =
+    root && model.subject.run !== undefined ? `run ${root.label}` : subjectLabel(model.subject);
   return (
     <div className="jp-mlops-section jp-mlops-lineage" data-subject={subjectLabel(model.subject)}>
       <div className="jp-mlops-lineage-head">
         <strong title={`Lineage of ${model.subject.run ?? model.subject.model}`}>{heading}</strong>
         {layout && layout.nodes.length > 0 ? (
           <>
-            <Legend kinds={kindsPresent(layout)} />
+            <Legend
+              kinds={kindsPresent(layout)}
+              contractFailed={layout.nodes.some(n => n.contract === 'failed')}
+            />
             <span className="jp-mlops-lineage-zoom">
-              <button className="jp-mlops-button" title="Zoom out" disabled={zoom === 0} onClick={() => setZoom(zoom - 1)}>
+              <button
+                className="jp-mlops-button"
+                title="Zoom out"
+                disabled={smaller === undefined}
+                onClick={() => setZoom(smaller ?? scale)}
+              >
                 −
               </button>
-              <button className="jp-mlops-button" title={`Zoom in (now ${Math.round(ZOOMS[zoom] * 100)}%)`} disabled={zoom === ZOOMS.length - 1} onClick={() => setZoom(zoom + 1)}>
+              <button
+                className="jp-mlops-button"
+                title={`Zoom in (now ${Math.round(scale * 100)}%)`}
+                disabled={larger === undefined}
+                onClick={() => setZoom(larger ?? scale)}
+              >
                 +
+              </button>
+              <button
+                className="jp-mlops-button jp-mlops-lineage-fit"
+                title="Fit the graph to the panel"
+                disabled={zoom === null}
+                onClick={() => setZoom(null)}
+              >
+                Fit
               </button>
             </span>
           </>
         ) : null}
-        <button className="jp-mlops-button jp-mlops-icon-button" onClick={() => void model.refresh()} title="Fetch the graph again">
+        <button
+          className="jp-mlops-button jp-mlops-icon-button"
+          onClick={() => void model.refresh()}
+          title="Fetch the graph again"
+        >
           <refreshIcon.react tag="span" elementSize="small" />
         </button>
       </div>
@@ -133,12 +214,15 @@ function LineageView(props: { model: LineageModel; deployments: DeploymentsModel
           Truncated: this lineage is larger than the server draws at once; some runs are left out.
         </div>
       ) : null}
-      {layout && layout.nodes.length === 0 ? <Empty>Nothing recorded for this lineage yet.</Empty> : null}
+      {layout && layout.nodes.length === 0 ? (
+        <Empty>Nothing recorded for this lineage yet.</Empty>
+      ) : null}
       {layout && layout.nodes.length > 0 ? (
         <>
           <LineageGraph
             layout={layout}
-            scale={ZOOMS[zoom]}
+            scale={scale}
+            onViewport={onViewport}
             selectedId={model.selectedNodeId}
             focusId={model.graph?.root.id ?? null}
             statusOf={statusOf}

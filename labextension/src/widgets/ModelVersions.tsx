@@ -46,7 +46,9 @@ function Version(props: {
       <div className="jp-mlops-version-head">
         <strong>v{v.version}</strong>
         <AliasBadges aliases={v.aliases} />
-        <span className="jp-mlops-muted">{v.status !== 'READY' ? v.status : ''} {formatTime(v.created)}</span>
+        <span className="jp-mlops-muted">
+          {v.status !== 'READY' ? v.status : ''} {formatTime(v.created)}
+        </span>
         <button
           className="jp-mlops-link jp-mlops-version-lineage"
           onClick={() => actions.showLineage(`${name}/${v.version}`)}
@@ -59,7 +61,11 @@ function Version(props: {
         <tbody>
           <Fact label="run">
             {v.run_id ? (
-              <button className="jp-mlops-link jp-mlops-version-run" onClick={() => actions.showRun(v.run_id as string)} title="Show this run">
+              <button
+                className="jp-mlops-link jp-mlops-version-run"
+                onClick={() => actions.showRun(v.run_id as string)}
+                title="Show this run"
+              >
                 {v.run_id.slice(0, 12)}
               </button>
             ) : null}
@@ -86,7 +92,12 @@ function Version(props: {
           {v.deployments.map(d => (
             <li key={deploymentKey(d)}>
               deployed as {deploymentRef(d)} at{' '}
-              <a className="jp-mlops-endpoint" href={d.endpoint} target="_blank" rel="noopener noreferrer">
+              <a
+                className="jp-mlops-endpoint"
+                href={d.endpoint}
+                target="_blank"
+                rel="noopener noreferrer"
+              >
                 {d.endpoint}
               </a>
             </li>

@@ -9,6 +9,7 @@ import { aliasList, ModelsModel } from '../model/models';
 import { AliasBadges } from './badges';
 import { useChanged } from './hooks';
 import { ModelVersions } from './ModelVersions';
+import { Promotions } from './Promotions';
 import { Empty, Loading, Problem } from './states';
 
 export interface IModelActions {
@@ -39,7 +40,11 @@ export class ModelsSection extends ReactWidget {
   }
 }
 
-function ModelRow(props: { row: IModelSummary; model: ModelsModel; actions: IModelActions }): JSX.Element {
+function ModelRow(props: {
+  row: IModelSummary;
+  model: ModelsModel;
+  actions: IModelActions;
+}): JSX.Element {
   const { row, model, actions } = props;
   const open = model.selected === row.name;
   const aliases = aliasList(row.aliases);
@@ -74,12 +79,24 @@ function ModelRow(props: { row: IModelSummary; model: ModelsModel; actions: IMod
             {aliases.map(([alias, version]) => `@${alias} -> v${version}`).join(', ')}
             {row.updated ? `${aliases.length ? ' · ' : ''}updated ${formatTime(row.updated)}` : ''}
           </div>
-          {model.detailError ? <Problem problem={model.detailError} what="Cannot load the model" /> : null}
+          {model.detailError ? (
+            <Problem problem={model.detailError} what="Cannot load the model" />
+          ) : null}
           {model.detail && model.detail.name === row.name ? (
-            <ModelVersions detail={model.detail} highlight={model.selectedVersion} actions={actions} />
+            <ModelVersions
+              detail={model.detail}
+              highlight={model.selectedVersion}
+              actions={actions}
+            />
           ) : model.detailError ? null : (
             <Loading what="versions" />
           )}
+          <Promotions
+            name={row.name}
+            load={model.promotions}
+            showRun={actions.showRun}
+            refresh={model.detail}
+          />
         </div>
       ) : null}
     </li>
@@ -92,7 +109,11 @@ function ModelsView(props: { model: ModelsModel; actions: IModelActions }): JSX.
   const [filter, setFilter] = React.useState(model.filter);
   let rows = model.rows as IModelSummary[];
   // A model picked in the lineage graph is shown even when the list does not hold it.
-  if (model.selected !== null && model.detail?.name === model.selected && !rows.some(r => r.name === model.selected)) {
+  if (
+    model.selected !== null &&
+    model.detail?.name === model.selected &&
+    !rows.some(r => r.name === model.selected)
+  ) {
     rows = [model.detail, ...rows];
   }
   let body: JSX.Element;
@@ -107,8 +128,8 @@ function ModelsView(props: { model: ModelsModel; actions: IModelActions }): JSX.
           'No registered model matches this filter.'
         ) : (
           <>
-            No registered models yet. In a notebook, <code>%register VARIABLE --name NAME</code> registers a
-            model fitted in a <code>%%track</code> cell.
+            No registered models yet. In a notebook, <code>%register VARIABLE --name NAME</code>{' '}
+            registers a model fitted in a <code>%%track</code> cell.
           </>
         )}
       </Empty>
@@ -121,7 +142,11 @@ function ModelsView(props: { model: ModelsModel; actions: IModelActions }): JSX.
         ))}
         {model.hasMore ? (
           <li>
-            <button className="jp-mlops-button jp-mlops-more-models" disabled={model.loading} onClick={() => void model.loadMore()}>
+            <button
+              className="jp-mlops-button jp-mlops-more-models"
+              disabled={model.loading}
+              onClick={() => void model.loadMore()}
+            >
               {model.loading ? 'Loading…' : 'More models'}
             </button>
           </li>
@@ -150,7 +175,9 @@ function ModelsView(props: { model: ModelsModel; actions: IModelActions }): JSX.
           />
         </label>
       </form>
-      {model.error && rows.length > 0 ? <Problem problem={model.error} what="Cannot refresh" /> : null}
+      {model.error && rows.length > 0 ? (
+        <Problem problem={model.error} what="Cannot refresh" />
+      ) : null}
       {body}
     </div>
   );

@@ -3,6 +3,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IExperiment, IRunSummary } from '../api';
+import { readableFilterError } from '../model/filterError';
 import { defaultColumns, formatTime, parseColumns } from '../model/format';
 import { isBadQuery } from '../model/runs';
 import { SidebarModel } from '../model/sidebar';
@@ -13,7 +14,8 @@ import { Empty, Loading, Problem } from './states';
 export class RunsSection extends ReactWidget {
   constructor(
     private readonly model: SidebarModel,
-    private readonly refreshNow: () => void
+    private readonly refreshNow: () => void,
+    private readonly compare: (runIds: string[]) => void = () => undefined
   ) {
     super();
     this.addClass('jp-mlops-runs-section');
@@ -21,7 +23,7 @@ export class RunsSection extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <RunsView model={this.model} refreshNow={this.refreshNow} />;
+    return <RunsView model={this.model} refreshNow={this.refreshNow} compare={this.compare} />;
   }
 }
 
@@ -31,14 +33,30 @@ function experimentLabel(e: IExperiment): string {
   return `${e.name} (${count}${when})`;
 }
 
-function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.Element {
+function FilterError(props: { message: string }): JSX.Element {
+  const { problem, hint } = readableFilterError(props.message);
+  return (
+    <div className="jp-mlops-filter-error" role="alert">
+      <strong>Invalid filter:</strong> {problem}
+      {hint ? <div className="jp-mlops-filter-hint">{hint}</div> : null}
+    </div>
+  );
+}
+
+function RunsView(props: {
+  model: SidebarModel;
+  refreshNow: () => void;
+  compare: (runIds: string[]) => void;
+}): JSX.Element {
   const { model } = props;
   useChanged(model.changed);
+  useChanged(model.selection.changed);
   useChanged(model.runs.changed);
   useChanged(model.detail.changed);
   const [filter, setFilter] = React.useState(model.runs.query.filter);
   const [columnText, setColumnText] = React.useState('');
 
+  const ticked = model.selection.ids;
   const settings = model.settings;
   const banner =
     settings && !settings.compatible ? (
@@ -48,12 +66,17 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
     ) : null;
 
   if (!model.loaded) {
-    return <div className="jp-mlops-section">{banner}<Loading what="experiments" /></div>;
+    return (
+      <div className="jp-mlops-section">
+        {banner}
+        <Loading what="experiments" />
+      </div>
+    );
   }
   const howTo = (
     <Empty>
-      No tracked runs yet. Run <code>%load_ext jupyter_mlops</code>, then a cell that starts
-      with <code>%%track</code>: its run appears here.
+      No tracked runs yet. Run <code>%load_ext jupyter_mlops</code>, then a cell that starts with{' '}
+      <code>%%track</code>: its run appears here.
     </Empty>
   );
   if (model.experiments.length === 0) {
@@ -67,7 +90,9 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
   const nothingTracked = model.experiments.every(e => e.run_count === 0);
 
   const runs = model.runs;
-  const columns = columnText.trim() ? parseColumns(columnText) : defaultColumns(runs.rows as IRunSummary[]);
+  const columns = columnText.trim()
+    ? parseColumns(columnText)
+    : defaultColumns(runs.rows as IRunSummary[]);
   const select = (run: IRunSummary) => void model.selectRun(run.run_id);
   let body: JSX.Element;
   if (runs.error && runs.rows.length === 0 && !isBadQuery(runs.error)) {
@@ -92,6 +117,8 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
         selectedRunId={model.detail.runId}
         onSelect={select}
         onSort={sort => void model.setSort(sort)}
+        ticked={id => model.selection.has(id)}
+        onTick={run => model.selection.toggle(run.run_id)}
       />
     );
   }
@@ -123,9 +150,32 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
             />{' '}
             internal
           </label>
-          <button className="jp-mlops-button" onClick={props.refreshNow} title="Refresh now">
-            Refresh
-          </button>
+          <span>
+            {ticked.length > 0 ? (
+              <button
+                className="jp-mlops-button jp-mlops-compare-clear"
+                onClick={() => model.selection.clear()}
+                title="Untick every run"
+              >
+                ×
+              </button>
+            ) : null}{' '}
+            <button
+              className="jp-mlops-button jp-mlops-compare-button"
+              disabled={ticked.length < 2}
+              onClick={() => props.compare([...ticked])}
+              title={
+                ticked.length < 2
+                  ? 'Tick two or more runs in the table to compare them'
+                  : `Compare the ${ticked.length} ticked runs side by side`
+              }
+            >
+              Compare{ticked.length ? ` (${ticked.length})` : ''}
+            </button>{' '}
+            <button className="jp-mlops-button" onClick={props.refreshNow} title="Refresh now">
+              Refresh
+            </button>
+          </span>
         </div>
         <form
           className="jp-mlops-field"
@@ -144,9 +194,7 @@ function RunsView(props: { model: SidebarModel; refreshNow: () => void }): JSX.E
             onChange={event => setFilter(event.target.value)}
           />
         </form>
-        {isBadQuery(runs.error) && runs.error ? (
-          <div className="jp-mlops-filter-error" role="alert">{runs.error.message}</div>
-        ) : null}
+        {isBadQuery(runs.error) && runs.error ? <FilterError message={runs.error.message} /> : null}
         <label className="jp-mlops-field">
           <span>Columns</span>
           <input

@@ -5,13 +5,7 @@
 import * as React from 'react';
 
 import { IRunSummary } from '../api';
-import {
-  columnLabel,
-  columnValue,
-  formatDuration,
-  formatTime,
-  ISort
-} from '../model/format';
+import { columnLabel, columnValue, formatDuration, formatTime, ISort } from '../model/format';
 import { RunsModel } from '../model/runs';
 import { nearEnd, visibleWindow } from '../model/window';
 import { useChanged } from './hooks';
@@ -24,9 +18,13 @@ interface IProps {
   selectedRunId: string | null;
   onSelect: (run: IRunSummary) => void;
   onSort: (sort: ISort) => void;
+  /** runs ticked for comparison */
+  ticked: (runId: string) => boolean;
+  onTick: (run: IRunSummary) => void;
 }
 
 const FIXED = [
+  { key: 'tick', label: '', title: 'Tick two or more runs to compare them', sortable: '' },
   { key: 'status', label: '', title: 'Status', sortable: 'status' },
   { key: 'run_name', label: 'Run', title: 'Run name', sortable: 'run_name' },
   { key: 'start_time', label: 'Started', title: 'Start time', sortable: 'start_time' },
@@ -59,9 +57,10 @@ export function RunsTable(props: IProps): JSX.Element {
     }
   });
 
-  const template = `14px minmax(110px, 2fr) 72px 60px${' minmax(64px, 1fr)'.repeat(columns.length)}`;
+  const template = `16px 14px minmax(110px, 2fr) 72px 60px${' minmax(64px, 1fr)'.repeat(columns.length)}`;
   // Narrow sidebars scroll sideways (header included) instead of squeezing columns.
-  const minWidth = 14 + 110 + 72 + 60 + 64 * columns.length + 4 * (3 + columns.length) + 16;
+  const minWidth =
+    16 + 4 + 14 + 110 + 72 + 60 + 64 * columns.length + 4 * (3 + columns.length) + 16;
   const sort = model.query.sort;
   const header = [
     ...FIXED,
@@ -80,7 +79,11 @@ export function RunsTable(props: IProps): JSX.Element {
         ref={scroller}
         onScroll={event => setScrollTop((event.target as HTMLDivElement).scrollTop)}
       >
-        <div className="jp-mlops-row jp-mlops-header" role="row" style={{ gridTemplateColumns: template, minWidth }}>
+        <div
+          className="jp-mlops-row jp-mlops-header"
+          role="row"
+          style={{ gridTemplateColumns: template, minWidth }}
+        >
           {header.map(h => (
             <div
               key={h.key}
@@ -105,6 +108,8 @@ export function RunsTable(props: IProps): JSX.Element {
                 minWidth={minWidth}
                 selected={run.run_id === props.selectedRunId}
                 onSelect={props.onSelect}
+                ticked={props.ticked(run.run_id)}
+                onTick={props.onTick}
               />
             ))}
             {model.hasMore && win.last >= rows.length ? (
@@ -126,6 +131,8 @@ function RunRow(props: {
   minWidth: number;
   selected: boolean;
   onSelect: (run: IRunSummary) => void;
+  ticked: boolean;
+  onTick: (run: IRunSummary) => void;
 }): JSX.Element {
   const { run } = props;
   return (
@@ -145,14 +152,32 @@ function RunRow(props: {
       }}
       title={`${run.run_name} (${run.status})`}
     >
-      <div role="cell">
-        <span className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`} title={run.status} />
+      <div role="cell" onClick={event => event.stopPropagation()}>
+        <input
+          type="checkbox"
+          className="jp-mlops-tick"
+          checked={props.ticked}
+          title="Compare this run"
+          aria-label={`Compare ${run.run_name || run.run_id}`}
+          onChange={() => props.onTick(run)}
+          onKeyDown={event => event.stopPropagation()}
+        />
       </div>
-      <div role="cell" className="jp-mlops-name">{run.run_name || run.run_id.slice(0, 8)}</div>
+      <div role="cell">
+        <span
+          className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}
+          title={run.status}
+        />
+      </div>
+      <div role="cell" className="jp-mlops-name">
+        {run.run_name || run.run_id.slice(0, 8)}
+      </div>
       <div role="cell">{formatTime(run.start_time)}</div>
       <div role="cell">{formatDuration(run.duration_ms)}</div>
       {props.columns.map(c => (
-        <div role="cell" key={c}>{columnValue(run, c)}</div>
+        <div role="cell" key={c}>
+          {columnValue(run, c)}
+        </div>
       ))}
     </div>
   );

@@ -15,11 +15,9 @@ export function Source(props: {
     }
     const language = languages.findBest('python');
     node.textContent = '';
-    languages
-      .highlight(props.code, language, node)
-      .catch(() => {
-        node.textContent = props.code;
-      });
+    languages.highlight(props.code, language, node).catch(() => {
+      node.textContent = props.code;
+    });
   }, [props.code, props.languages]);
   return (
     <pre ref={ref} className="jp-mlops-source cm-s-jupyter">

@@ -27,7 +27,19 @@ export function sparkPath(points: IMetricPoint[], width: number, height: number)
 export function Sparkline(props: { points: IMetricPoint[]; label: string }): JSX.Element {
   const { points } = props;
   const values = points.map(p => p.value).filter((v): v is number => v !== null);
-  const single = values.length === 1;
+  if (values.length === 1) {
+    // One point is no line: say what it is rather than draw a lone dot.
+    const point = points.find(p => p.value !== null) as IMetricPoint;
+    return (
+      <span
+        className="jp-mlops-metric-single"
+        title={`${props.label}: logged once, ${formatValue(point.value)} at step ${point.step}`}
+      >
+        {formatValue(point.value)}{' '}
+        <span className="jp-mlops-muted">(one point, step {point.step})</span>
+      </span>
+    );
+  }
   return (
     <svg
       className="jp-mlops-sparkline"
@@ -39,11 +51,7 @@ export function Sparkline(props: { points: IMetricPoint[]; label: string }): JSX
       <title>
         {`${props.label}: ${points.length} points, min ${formatValue(Math.min(...values))}, max ${formatValue(Math.max(...values))}`}
       </title>
-      {single ? (
-        <circle cx={CHART_WIDTH / 2} cy={CHART_HEIGHT / 2} r={2.5} />
-      ) : (
-        <path d={sparkPath(points, CHART_WIDTH, CHART_HEIGHT)} />
-      )}
+      <path d={sparkPath(points, CHART_WIDTH, CHART_HEIGHT)} />
     </svg>
   );
 }

@@ -17,7 +17,8 @@ export async function goToCell(
   if (!notebookPath || !cellId) {
     return {
       ok: false,
-      message: 'This run does not say which notebook cell made it (no mlops.notebook / mlops.cell.id tags).'
+      message:
+        'This run does not say which notebook cell made it (no mlops.notebook / mlops.cell.id tags).'
     };
   }
   try {

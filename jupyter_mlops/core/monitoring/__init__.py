@@ -1,0 +1,1 @@
+"""Monitoring of deployed models: prediction log, metrics, reference profiles, drift, alerts."""

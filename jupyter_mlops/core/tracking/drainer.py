@@ -1,0 +1,261 @@
+"""The drainer: one background process per state folder that replays the journal into
+MLflow, so that no tracked cell ever waits for (or loses data to) the tracking store.
+
+- Started on demand by the first tracked run (:func:`ensure_running`); exits when it has
+  been idle for a while; a lock file makes sure only one runs per state folder.
+- Retries unreachable stores with capped exponential backoff, per tracking URI.
+- Closes the open runs of processes that died (their owner lock is free) as KILLED.
+
+``python -m jupyter_mlops.core.tracking.drainer --state-dir DIR [--once]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .journal import Journal
+from .journal_faults import fault_kind, set_aside
+
+log = logging.getLogger("jupyter_mlops.drainer")
+
+IDLE_EXIT_SECONDS = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", "600"))
+MAX_ATTEMPTS = 8  # for errors that are not known to be transient
+BACKOFF_CAP = 15.0
+
+
+class Drainer:
+    def __init__(self, journal: Journal) -> None:
+        from .sink import Sink
+
+        self.journal = journal
+        self.sink = Sink(journal)
+        self.down_until: dict[str, float] = {}
+        self.backoff: dict[str, float] = defaultdict(lambda: 0.25)
+        self.last_error: dict[str, str] = {}
+
+    def drain_round(self) -> tuple[int, int]:
+        """Apply what is pending once; returns (entries applied, entries deferred).
+
+        Consecutive pending entries of one run are merged and applied together, in
+        journal order, so a run costs a handful of store calls however it was journaled."""
+        from .records import Entry, merge
+
+        applied = deferred = 0
+        batches: dict[str, list] = {}
+        for entry in self.journal.pending():
+            batches.setdefault(entry.key, []).append(entry)
+        now = time.monotonic()
+        for key, entries in batches.items():
+            row = self.journal.run_row(key)
+            if row is None:  # entries of a run the journal no longer knows: nothing to apply them to
+                continue
+            if self.down_until.get(row.tracking_uri, 0) > now:
+                deferred += len(entries)
+                continue
+            blobs: dict[str, bytes] = {}
+            for entry in entries:
+                blobs.update(self.journal.blobs(entry.seq))
+            try:
+                self.sink.apply(row, merge([Entry.from_json(e.payload) for e in entries]), blobs)
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is dropped
+                deferred += len(entries)
+                self._failed(row, entries, exc)
+                continue
+            self.journal.mark_done([e.seq for e in entries])
+            self.backoff.pop(row.tracking_uri, None)
+            self.last_error.pop(row.tracking_uri, None)
+            applied += len(entries)
+        return applied, deferred
+
+    def _failed(self, row, entries, exc: Exception) -> None:
+        from .sink import Transient, classify
+
+        message = f"{type(exc).__name__}: {exc}"
+        self.last_error[row.tracking_uri] = message
+        first = entries[0]
+        if isinstance(classify(exc), Transient):
+            delay = self.backoff[row.tracking_uri]
+            self.down_until[row.tracking_uri] = time.monotonic() + delay
+            self.backoff[row.tracking_uri] = min(delay * 2, BACKOFF_CAP)
+            self.journal.mark_retry(first.seq, message)
+            log.warning("store %s unavailable, retrying in %.1fs: %s", row.tracking_uri, delay, message)
+        elif first.attempts + 1 >= MAX_ATTEMPTS:
+            for entry in entries:
+                self.journal.mark_failed(entry.seq, message)
+            log.error("run %s: %s entries failed for good: %s", row.key, len(entries), message)
+            self._terminate(row, entries, message)
+        else:
+            self.journal.mark_retry(first.seq, message)
+            log.warning("run %s failed (attempt %s): %s", row.key, first.attempts + 1, message)
+
+    def _terminate(self, row, entries, message: str) -> None:
+        """No run stays RUNNING because its last entries failed for good."""
+        from .records import Entry, merge
+
+        try:
+            self.sink.give_up(row, merge([Entry.from_json(e.payload) for e in entries]), message)
+        except Exception as exc:  # noqa: BLE001 - the entries are kept as failed either way
+            log.error("run %s could not be terminated either: %s", row.key, exc)
+
+    def close_dead_owners(self) -> int:
+        """Finish as KILLED the open runs of processes that are gone."""
+        closed = 0
+        dead: dict[str, bool] = {}
+        for row in self.journal.open_runs():
+            if row.owner not in dead:
+                dead[row.owner] = not self.journal.owner_alive(row.owner)
+            if dead[row.owner]:
+                self.journal.append(row.key, {
+                    "end": {"status": "KILLED", "end_time": int(time.time() * 1000)},
+                    "tags": {"mlops.error": "The process running this cell died before it finished."},
+                }, finish=True)
+                closed += 1
+        owners = self.journal.state_dir / "owners"
+        open_owners = {row.owner for row in self.journal.open_runs()}
+        for lock in owners.glob("*.lock") if owners.is_dir() else []:
+            if lock.stem not in open_owners and not self.journal.owner_alive(lock.stem):
+                self.journal.forget_owner(lock.stem)
+        return closed
+
+    def drain(self, timeout: float | None = None, progress=None) -> int:
+        """Drain until nothing is pending (or only unreachable stores are left)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.close_dead_owners()
+        total = 0
+        while True:
+            applied, deferred = self.drain_round()
+            total += applied
+            if progress:
+                progress(total, self.journal.backlog())
+            if not deferred and not self.journal.backlog():
+                return total
+            if deadline is not None and time.monotonic() > deadline:
+                return total
+            if not applied:
+                wake = min(self.down_until.values(), default=time.monotonic() + 0.05)
+                time.sleep(max(0.02, min(wake - time.monotonic(), 1.0)))
+
+
+def _lock_path(state_dir: Path) -> Path:
+    return state_dir / "drainer.lock"
+
+
+def try_lock(state_dir: Path):
+    """The drainer lock, or None when another process holds it."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(_lock_path(state_dir), "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def is_running(state_dir: Path) -> bool:
+    handle = try_lock(state_dir)
+    if handle is None:
+        return True
+    handle.close()
+    return False
+
+
+def ensure_running(state_dir: Path) -> bool:
+    """Start a drainer for ``state_dir`` unless one runs; returns True if one was started."""
+    if is_running(state_dir):
+        return False
+    log_file = open(state_dir / "drainer.log", "a")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.core.tracking.drainer", "--state-dir", str(state_dir)],
+        stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd=str(state_dir),
+        start_new_session=True, env=env,
+    )
+    log_file.close()
+    return True
+
+
+def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
+    lock = try_lock(state_dir)
+    if lock is None:
+        return 0  # another drainer has it
+    journal = Journal(state_dir)
+    drainer = Drainer(journal)
+    idle_since = time.monotonic()
+    last_owner_check = 0.0
+    while journal.path.exists():
+        if journal.replaced():  # a kernel set a damaged journal aside: follow the new one
+            journal = Journal(state_dir)
+            drainer = Drainer(journal)
+        try:
+            now = time.monotonic()
+            if now - last_owner_check > 1.0:
+                drainer.close_dead_owners()
+                last_owner_check = now
+            applied, deferred = drainer.drain_round()
+            busy = bool(applied or journal.open_runs())
+        except (sqlite3.Error, OSError) as exc:
+            if not _journal_failed(journal, exc):
+                raise
+            time.sleep(1.0)
+            continue
+        if busy:
+            idle_since = time.monotonic()
+        # Idle: nothing to do for idle_exit seconds.  Stuck: a store that stays down for
+        # six times as long; the next tracked run or `sync` starts a drainer again.
+        limit = idle_exit * 6 if deferred else idle_exit
+        if time.monotonic() - idle_since > limit:
+            break
+        if not applied:
+            time.sleep(0.25 if deferred else 0.05)
+    try:
+        journal.compact()
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("journal %s not compacted: %s", journal.path, exc)
+    lock.close()
+    return 0
+
+
+def _journal_failed(journal: Journal, exc: BaseException) -> bool:
+    """A journal that fails under the drainer: a damaged one is set aside (the next
+    tracked run starts a new one), a full or read-only one is retried.  False for
+    errors that are not the journal's."""
+    kind = fault_kind(exc)
+    if kind is None:
+        return False
+    if kind == "corrupt":
+        aside = set_aside(journal.path, journal.inode)
+        log.error("journal %s is damaged (%s); set aside as %s, kept for recovery", journal.path, exc, aside)
+    else:
+        log.warning("journal %s cannot be used (%s: %s); retrying", journal.path, kind, exc)
+    return True
+
+
+def _quiet_http_retries() -> None:
+    # The drainer retries on its own schedule; MLflow's own retry loop (minutes of
+    # backoff) would only delay the other stores and the exit.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jupyter_mlops.core.tracking.drainer")
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--idle-exit", type=float, default=IDLE_EXIT_SECONDS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    _quiet_http_retries()
+    return serve(args.state_dir.resolve(), args.idle_exit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
