@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -27,6 +28,9 @@ class NotebookFollower:
         self.settings: Settings = service.settings
         self.contents_root = Path(server_app.root_dir).resolve()
         self._checked: set[str] = set()  # paths opened and already matched with an experiment
+        # One rename or adoption at a time: a PATCH rename emits "rename" and then "get" of the
+        # new path, and an adoption racing the rename would move the experiment twice.
+        self._moving = asyncio.Lock()
 
     def register(self) -> None:
         event_logger = getattr(self.server_app, "event_logger", None)
@@ -60,7 +64,8 @@ class NotebookFollower:
             return
         # Experiments first: a %%track between the two steps then still finds its experiment.
         state_dir = self.settings.state_dir
-        moved = await self.service.call(lambda: notebooks.rename(self.service.client, state_dir, old, new))
+        async with self._moving:
+            moved = await self.service.call(lambda: notebooks.rename(self.service.client, state_dir, old, new))
         for before, after in moved:
             logger.info("jupyter-mlops: notebook %s is now %s; its experiment follows it", before, after)
         self._checked.discard(old)
@@ -91,7 +96,8 @@ class NotebookFollower:
         if len(self._checked) > MAX_CHECKED:
             self._checked.clear()
         self._checked.add(path)
-        adopted = await self.service.call(
-            lambda: notebooks.adopt_moved(self.service.client, self.settings.state_dir, self.settings.root, path))
+        async with self._moving:
+            adopted = await self.service.call(
+                lambda: notebooks.adopt_moved(self.service.client, self.settings.state_dir, self.settings.root, path))
         if adopted:
             logger.info("jupyter-mlops: notebook %s was moved to %s; its experiment follows it", adopted, path)

@@ -60,3 +60,28 @@ def test_current_path_maps_only_former_paths_of_the_runs_experiment():
     assert notebooks.current_path("old.ipynb", {}) == "old.ipynb"
     assert notebooks.current_path(None, tags) is None
     assert notebooks.current_path("old.ipynb", {names.NOTEBOOK_FORMER_PATHS: "not json"}) == "old.ipynb"
+
+
+def test_a_rename_racing_another_lists_each_former_path_once(mlops_root):
+    """Two movers of one experiment (a rename and an adoption) may both read it before either
+    renames it: the second sees the first's tags on the old name, and must not add the old
+    path again nor rename twice."""
+    mlflow_client = client()
+    settings = resolve()
+    experiment_id = store.experiment_id(mlflow_client, "Untitled.ipynb")
+    first_read = mlflow_client.get_experiment(experiment_id)
+    mlflow_client.set_experiment_tag(experiment_id, names.NOTEBOOK, "work/a.ipynb")  # the first mover's tags
+    mlflow_client.set_experiment_tag(experiment_id, names.NOTEBOOK_FORMER_PATHS, json.dumps(["Untitled.ipynb"]))
+    second_read = mlflow_client.get_experiment(experiment_id)  # new tags, old name
+    notebooks._rename_experiment(mlflow_client, first_read, "work/a.ipynb")  # the first mover finishes
+    notebooks._rename_experiment(mlflow_client, second_read, "work/a.ipynb")  # then the second
+    experiment = mlflow_client.get_experiment(experiment_id)
+    assert experiment.name == "work/a.ipynb"
+    assert notebooks.former_paths(experiment.tags) == ["Untitled.ipynb"]
+    # A later rename appends; renaming back drops the path it returns to.
+    assert notebooks.rename(mlflow_client, settings.state_dir, "work/a.ipynb", "b.ipynb") == [
+        ("work/a.ipynb", "b.ipynb")]
+    assert notebooks.rename(mlflow_client, settings.state_dir, "b.ipynb", "Untitled.ipynb") == [
+        ("b.ipynb", "Untitled.ipynb")]
+    assert notebooks.former_paths(mlflow_client.get_experiment(experiment_id).tags) == [
+        "work/a.ipynb", "b.ipynb"]

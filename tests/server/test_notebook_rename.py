@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import nbformat
 import pytest
 
 from jupyter_mlops.core import names, store
+from jupyter_mlops.core.tracking import notebooks
+from jupyter_mlops.server import SERVICE_KEY
+from jupyter_mlops.server.notebook_events import NotebookFollower
 
 
 def write_notebook(path, cell_ids):
@@ -141,6 +145,40 @@ async def test_a_notebook_moved_on_disk_is_found_by_its_cell_ids(jp_root_dir, re
     assert [step["source_run_id"] for step in report["steps"]] == [None, run_id]
     spec = json.loads((jp_root_dir / report["out"] / "churn_v2" / "pipeline.json").read_text())
     assert spec["experiment"] == "archive/churn_v2.ipynb"
+
+
+async def test_rename_and_open_events_together_move_the_experiment_once(jp_serverapp, jp_root_dir, seed,
+                                                                         mlflow_client, monkeypatch):
+    """A PATCH rename emits "rename" and then "get" of the new path; the listener runs both
+    concurrently, and the adoption the "get" starts must wait for the rename, not repeat it."""
+    write_notebook(jp_root_dir / "Untitled.ipynb", ["r-1"])
+    experiment_id = store.experiment_id(mlflow_client, "Untitled.ipynb")
+    seed(mlflow_client, experiment_id, notebook="Untitled.ipynb", cell_id="r-1")
+    (jp_root_dir / "Untitled.ipynb").rename(jp_root_dir / "moved.ipynb")
+    active, most = [], []  # the threads inside a mover (an adoption renames from inside itself)
+
+    def one_at_a_time(real):  # the pause makes two unserialized movers overlap for certain
+        def mover(*args):
+            active.append(threading.get_ident())
+            most.append(len(set(active)))
+            try:
+                time.sleep(0.3)
+                return real(*args)
+            finally:
+                active.remove(threading.get_ident())
+        return mover
+
+    monkeypatch.setattr(notebooks, "rename", one_at_a_time(notebooks.rename))
+    monkeypatch.setattr(notebooks, "adopt_moved", one_at_a_time(notebooks.adopt_moved))
+    service = jp_serverapp.web_app.settings[SERVICE_KEY]
+    follower = NotebookFollower(jp_serverapp, service)
+    events = [{"action": "rename", "source_path": "Untitled.ipynb", "path": "moved.ipynb"},
+              {"action": "get", "path": "moved.ipynb"}]
+    await asyncio.gather(*(follower.on_event(logger=None, schema_id="", data=e) for e in events))
+    experiment = mlflow_client.get_experiment(experiment_id)
+    assert experiment.name == "moved.ipynb"
+    assert json.loads(experiment.tags[names.NOTEBOOK_FORMER_PATHS]) == ["Untitled.ipynb"]
+    assert max(most) == 1, "a rename and an adoption ran at the same time"
 
 
 async def test_a_copy_does_not_take_the_original_experiment(jp_root_dir, rest, seed, mlflow_client):

@@ -147,7 +147,10 @@ def rename(client, state_dir: Path, old: str, new: str) -> list[tuple[str, str]]
 
 
 def _rename_experiment(client, experiment, new_name: str) -> None:
-    former = [p for p in former_paths(experiment.tags) if p != new_name]
+    experiment = client.get_experiment(experiment.experiment_id)  # as it is now, not as listed
+    if experiment.name == new_name:
+        return
+    former = [p for p in former_paths(experiment.tags) if p not in (new_name, experiment.name)]
     former = [*former, experiment.name][-MAX_FORMER_PATHS:]
     # The tags first, the name last: whoever sees the new name sees its tags too (the
     # file on disk is already at the new path, so the tags are right from the start).
