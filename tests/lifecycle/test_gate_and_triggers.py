@@ -66,6 +66,47 @@ def alert(version: str, port: int = 5999) -> None:
                                        window="1000 rows", live_rows=1000, rows=rows, drifted=["a"], status="alert"))
 
 
+def test_an_alert_is_found_only_with_its_figures(policy, versions, monkeypatch, tmp_path):
+    """The watcher finds alert runs by their status tag while monitoring writes them: the tag
+    must arrive with the drift figures, never before."""
+    from mlflow import MlflowClient
+
+    from jupyter_mlops.core.lifecycle.ledger import Ledger
+    from jupyter_mlops.core.lifecycle.triggers import collect
+
+    seen: list[list] = []
+    log_batch = MlflowClient.log_batch
+
+    def watched(self, run_id, *args, **kwargs):  # what a watcher polling right now would find
+        seen.append(collect(policy, client(), Ledger(tmp_path), advance=False))
+        return log_batch(self, run_id, *args, **kwargs)
+
+    monkeypatch.setattr(MlflowClient, "log_batch", watched)
+    alert(versions[0])
+    monkeypatch.setattr(MlflowClient, "log_batch", log_batch)
+    assert seen and all(not [e for e in events if e.kind == "drift"] for events in seen), seen
+    [event] = [e for e in collect(policy, client(), Ledger(tmp_path), advance=False) if e.kind == "drift"]
+    assert event.evidence["drift"] == {"drift.feature.a": 0.4}
+
+
+def test_a_decision_is_found_only_with_its_figures(mlops_root, monkeypatch):
+    from mlflow import MlflowClient
+
+    seen: list[list] = []
+    log_batch = MlflowClient.log_batch
+
+    def watched(self, run_id, *args, **kwargs):  # what the sidebar's history would show right now
+        seen.append(audit.history(client(), "churn"))
+        return log_batch(self, run_id, *args, **kwargs)
+
+    monkeypatch.setattr(MlflowClient, "log_batch", watched)
+    audit.record(client(), "churn", "triggered", trigger="drift", metrics={"drift.feature.a": 0.4})
+    monkeypatch.setattr(MlflowClient, "log_batch", log_batch)
+    assert seen == [[]]
+    [decision] = audit.history(client(), "churn")
+    assert (decision.decision, decision.trigger, decision.metrics) == ("triggered", "drift", {"drift.feature.a": 0.4})
+
+
 @pytest.mark.slow
 def test_a_hundred_identical_events_start_one_retraining(policy, versions, mlops_root):
     watcher = lifecycle.Watcher()

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from .. import names, store
 
 DECISIONS = ("triggered", "retrained", "gated", "promoted", "refused", "rolled_back", "failed")
+MAX_BATCH = 1000  # entities (metrics, params and tags together) in one MLflow log_batch
 
 
 @dataclass
@@ -49,7 +50,7 @@ def record(client, model: str, decision: str, *, alias: str | None = None, from_
            cause: str | None = None, parent: str | None = None, outcome: str | None = None,
            policy: str | None = None, metrics: dict | None = None, evidence: dict | None = None) -> str:
     """Log one decision; returns its run id."""
-    from mlflow.entities import Metric
+    from mlflow.entities import Metric, RunTag
 
     assert decision in DECISIONS, decision
     experiment = store.experiment_id(client, names.PROMOTIONS_EXPERIMENT.format(name=model))
@@ -63,12 +64,14 @@ def record(client, model: str, decision: str, *, alias: str | None = None, from_
             tags[tag] = str(value)[: names.MAX_TAG_VALUE]
     title = _title(decision, model, alias, from_version, to_version, forced)
     tags[names.RUN_NAME] = title
-    run = client.create_run(experiment, tags=tags, run_name=title)
+    # The run is made bare and its tags come in one batch with its figures: history() finds a
+    # decision by its tags, and must never find one without its figures.
+    run = client.create_run(experiment, tags={names.RUN_NAME: title}, run_name=title)
     now = int(time.time() * 1000)
     numbers = [Metric(k[: names.MLFLOW_MAX_KEY_LENGTH], float(v), now, 0) for k, v in (metrics or {}).items()
                if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
-    if numbers:
-        client.log_batch(run.info.run_id, metrics=numbers[:1000])
+    client.log_batch(run.info.run_id, metrics=numbers[: MAX_BATCH - len(tags)],
+                     tags=[RunTag(k, v) for k, v in tags.items()])
     client.log_text(run.info.run_id, json.dumps({"decision": decision, **tags, "metrics": metrics or {},
                                                  "evidence": evidence or {}}, default=str, indent=1),
                     names.ARTIFACT_EVIDENCE)

@@ -147,9 +147,11 @@ def record_check(client, result: CheckResult) -> str:
     from mlflow.entities import Metric, Param, RunTag
 
     experiment = store.experiment_id(client, names.MONITORING_EXPERIMENT.format(name=result.name))
+    # The status comes last, in one batch with the figures: the retraining watcher looks for
+    # alert runs by that tag, and must never find one before its drift figures.
     tags = {names.KIND: names.KIND_MONITOR, names.MONITOR_MODEL: result.name,
             names.MONITOR_VERSION: result.version, names.MONITOR_DEPLOYMENT: result.ref,
-            names.MONITOR_PORT: str(result.port), names.MONITOR_STATUS: result.status,
+            names.MONITOR_PORT: str(result.port),
             names.MONITOR_DRIFTED: json.dumps(result.drifted)[: names.MAX_TAG_VALUE],
             names.MONITOR_WINDOW: result.window}
     run = client.create_run(experiment, tags=tags, run_name=f"check {result.ref} v{result.version}")
@@ -163,7 +165,8 @@ def record_check(client, result: CheckResult) -> str:
         params.append(Param(f"threshold.{key[len('drift.'):]}"[: names.MLFLOW_MAX_KEY_LENGTH],
                             f"{row['statistic']} > {row['threshold']:g}"))
     client.log_batch(run.info.run_id, metrics=metrics, params=params[:100],
-                     tags=[RunTag(names.RUN_NAME, f"check {result.ref} v{result.version}")])
+                     tags=[RunTag(names.RUN_NAME, f"check {result.ref} v{result.version}"),
+                           RunTag(names.MONITOR_STATUS, result.status)])
     client.log_text(run.info.run_id, json.dumps(result.to_dict(), default=float), names.ARTIFACT_MONITOR_REPORT)
     client.set_terminated(run.info.run_id)
     status = {"status": result.status, "run_id": run.info.run_id, "time": now, "drifted": result.drifted}
