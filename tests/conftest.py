@@ -70,10 +70,21 @@ def mlops_root(tmp_path, monkeypatch, store_template):
         os.environ.pop(name, None)
     os.environ["JUPYTER_MLOPS_ROOT"] = str(tmp_path)
     os.environ["JUPYTER_MLOPS_DRAINER_IDLE"] = "3"
+    # Drain in a thread of the process that tracks: each test's new store would otherwise
+    # start a drainer process that imports MLflow anew. Tests of the drainer process
+    # itself use the ``drainer_process`` fixture.
+    os.environ["JUPYTER_MLOPS_DRAINER"] = "thread"
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def drainer_process(mlops_root):
+    """The default, production drainer: a process of its own (``mlops_root`` drains in a thread)."""
+    os.environ["JUPYTER_MLOPS_DRAINER"] = "process"
+    return mlops_root
 
 
 @pytest.fixture(scope="session")

@@ -77,6 +77,7 @@ def test_tracked_cell_does_not_import_mlflow(tmp_path):
          "ip.run_line_magic('load_ext', 'jupyter_mlops')\n"
          "ip.run_cell('%%track -q\\nx = 1', store_history=True)\nprint('mlflow' in sys.modules)\n"],
         capture_output=True, text=True, check=True, cwd=tmp_path, timeout=300,
-        env={**__import__("os").environ, "JUPYTER_MLOPS_ROOT": str(tmp_path), "JUPYTER_MLOPS_DRAINER_IDLE": "1"},
+        env={**__import__("os").environ, "JUPYTER_MLOPS_ROOT": str(tmp_path), "JUPYTER_MLOPS_DRAINER_IDLE": "1",
+             "JUPYTER_MLOPS_DRAINER": "process"},
     ).stdout
     assert out.strip().endswith("False")

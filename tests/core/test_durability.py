@@ -12,6 +12,9 @@ from mlflow import MlflowClient
 
 from mlops_testing import run
 
+# The drainer under test is the production one: a process of its own.
+pytestmark = pytest.mark.usefixtures("drainer_process")
+
 WORKER = textwrap.dedent("""
     import sys
     import jupyter_mlops

@@ -14,7 +14,8 @@ from jupyter_mlops.core.config import embedded_uri
 
 
 @pytest.fixture
-def kernel(mlops_root):
+def kernel(mlops_root, drainer_process):
+    """A real kernel, its drainer a process of its own as in production."""
     notebook = mlops_root / "analysis" / "churn.ipynb"
     notebook.parent.mkdir()
     notebook.write_text("{}")

@@ -3,6 +3,10 @@ MLflow, so that no tracked cell ever waits for (or loses data to) the tracking s
 
 - Started on demand by the first tracked run (:func:`ensure_running`); exits when it has
   been idle for a while; a lock file makes sure only one runs per state folder.
+- ``JUPYTER_MLOPS_DRAINER=thread`` drains in a thread of the process that journals
+  instead (for platforms that reap background processes, and the test suite: it spares
+  each new state folder a process that imports MLflow); what is left when that process
+  exits stays in the journal for the next drainer.
 - Retries unreachable stores with capped exponential backoff, per tracking URI.
 - Closes the open runs of processes that died (their owner lock is free) as KILLED.
 
@@ -18,6 +22,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -28,6 +33,7 @@ from .journal_faults import fault_kind, set_aside
 log = logging.getLogger("jupyter_mlops.drainer")
 
 IDLE_EXIT_SECONDS = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", "600"))
+MODES = ("process", "thread")
 MAX_ATTEMPTS = 8  # for errors that are not known to be transient
 BACKOFF_CAP = 15.0
 
@@ -169,10 +175,24 @@ def is_running(state_dir: Path) -> bool:
     return False
 
 
+def mode() -> str:
+    """Where drainers start: ``process`` (the default) or ``thread`` (``JUPYTER_MLOPS_DRAINER``)."""
+    chosen = os.environ.get("JUPYTER_MLOPS_DRAINER", "process").strip().lower() or "process"
+    if chosen not in MODES:
+        log.warning("JUPYTER_MLOPS_DRAINER=%s is not one of %s; draining in a process", chosen, ", ".join(MODES))
+        return "process"
+    return chosen
+
+
 def ensure_running(state_dir: Path) -> bool:
     """Start a drainer for ``state_dir`` unless one runs; returns True if one was started."""
     if is_running(state_dir):
         return False
+    if mode() == "thread":
+        idle = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", IDLE_EXIT_SECONDS))
+        threading.Thread(target=_serve_quietly, args=(state_dir, idle), name=f"jupyter-mlops-drainer:{state_dir}",
+                         daemon=True).start()
+        return True
     log_file = open(state_dir / "drainer.log", "a")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     subprocess.Popen(
@@ -223,6 +243,14 @@ def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         log.warning("journal %s not compacted: %s", journal.path, exc)
     lock.close()
     return 0
+
+
+def _serve_quietly(state_dir: Path, idle_exit: float) -> None:
+    """serve() in a thread: a failure is logged, like a drainer process's in drainer.log."""
+    try:
+        serve(state_dir, idle_exit)
+    except Exception:  # noqa: BLE001 - nothing above a thread to report to
+        log.exception("the drainer of %s stopped", state_dir)
 
 
 def _journal_failed(journal: Journal, exc: BaseException) -> bool:

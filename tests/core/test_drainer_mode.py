@@ -1,0 +1,44 @@
+"""JUPYTER_MLOPS_DRAINER: a drainer process (the default) or a thread of the tracking process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import jupyter_mlops
+from jupyter_mlops.core.config import resolve
+from jupyter_mlops.core.tracking import drainer
+from jupyter_mlops.core.tracking.session import get_session
+from mlops_testing import client
+
+
+def drainer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("jupyter-mlops-drainer:")]
+
+
+def test_mode_defaults_to_a_process_and_names_a_bad_value(monkeypatch, caplog):
+    monkeypatch.delenv("JUPYTER_MLOPS_DRAINER", raising=False)
+    assert drainer.mode() == "process"
+    monkeypatch.setenv("JUPYTER_MLOPS_DRAINER", " Thread ")
+    assert drainer.mode() == "thread"
+    monkeypatch.setenv("JUPYTER_MLOPS_DRAINER", "fork")
+    with caplog.at_level(logging.WARNING, logger="jupyter_mlops.drainer"):
+        assert drainer.mode() == "process"
+    assert "JUPYTER_MLOPS_DRAINER=fork is not one of process, thread" in caplog.text
+
+
+def test_a_thread_drains_the_journal_holds_the_lock_and_exits_when_idle(mlops_root):
+    os.environ["JUPYTER_MLOPS_DRAINER_IDLE"] = "0.5"
+    settings = resolve()
+    with jupyter_mlops.track("in-thread", experiment="modes", params={"lr": 0.1}, activate=False) as run:
+        run.log_metric("loss", 0.5)
+    assert get_session(settings).sync(timeout=60) == 0
+    [stored] = client().search_runs([client().get_experiment_by_name("modes").experiment_id])
+    assert (stored.data.params, stored.data.metrics, stored.info.status) == ({"lr": "0.1"}, {"loss": 0.5}, "FINISHED")
+    assert not (settings.state_dir / "drainer.log").exists()  # no process was started
+    [thread] = [t for t in drainer_threads() if str(settings.state_dir) in t.name]
+    assert drainer.is_running(settings.state_dir)  # the thread holds the one drainer lock
+    assert not drainer.ensure_running(settings.state_dir)  # so no second drainer starts
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not drainer.is_running(settings.state_dir)
