@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import threading
 
 import jupyter_mlops
@@ -42,3 +44,19 @@ def test_a_thread_drains_the_journal_holds_the_lock_and_exits_when_idle(mlops_ro
     assert not drainer.ensure_running(settings.state_dir)  # so no second drainer starts
     thread.join(timeout=30)
     assert not thread.is_alive() and not drainer.is_running(settings.state_dir)
+
+
+def test_a_thread_drainer_writes_what_is_pending_before_its_process_exits(mlops_root):
+    script = (
+        "import jupyter_mlops\n"
+        "for i in range(5):\n"
+        "    with jupyter_mlops.track(f'exit-{i}', experiment='at-exit', activate=False) as run:\n"
+        "        run.log_metric('i', i)\n"
+    )  # and exits at once: only the exit hook can have written the last runs
+    env = {**os.environ, "JUPYTER_MLOPS_DRAINER": "thread", "JUPYTER_MLOPS_DRAINER_IDLE": "600"}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120, cwd=mlops_root)
+    experiment = client().get_experiment_by_name("at-exit")
+    runs = client().search_runs([experiment.experiment_id])
+    assert sorted((r.info.run_name, r.data.metrics["i"], r.info.status) for r in runs) == [
+        (f"exit-{i}", float(i), "FINISHED") for i in range(5)]
+    assert not (mlops_root / ".mlops" / "drainer.log").exists()

@@ -16,6 +16,7 @@ MLflow, so that no tracked cell ever waits for (or loses data to) the tracking s
 from __future__ import annotations
 
 import argparse
+import atexit
 import fcntl
 import logging
 import os
@@ -184,14 +185,23 @@ def mode() -> str:
     return chosen
 
 
-def ensure_running(state_dir: Path) -> bool:
-    """Start a drainer for ``state_dir`` unless one runs; returns True if one was started."""
+def ensure_running(state_dir: Path, tracking_uri: str | None = None) -> bool:
+    """Start a drainer for ``state_dir`` unless one runs; returns True if one was started.
+
+    A thread drainer first opens ``tracking_uri``'s store in the calling thread, importing
+    MLflow there: MLflow's modules import each other in cycles, which fails when the tracked
+    code imports MLflow while the drainer thread is half-way through the same imports."""
     if is_running(state_dir):
         return False
     if mode() == "thread":
-        idle = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", IDLE_EXIT_SECONDS))
-        threading.Thread(target=_serve_quietly, args=(state_dir, idle), name=f"jupyter-mlops-drainer:{state_dir}",
-                         daemon=True).start()
+        if tracking_uri:
+            from ..store import client
+
+            try:
+                client(tracking_uri)
+            except Exception as exc:  # noqa: BLE001 - the drainer retries the store; tracking goes on
+                log.warning("the store %s did not open (%s); the drainer keeps retrying it", tracking_uri, exc)
+        _start_thread(state_dir)
         return True
     log_file = open(state_dir / "drainer.log", "a")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -204,7 +214,9 @@ def ensure_running(state_dir: Path) -> bool:
     return True
 
 
-def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
+def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS, closing: threading.Event | None = None) -> int:
+    """Drain ``state_dir``'s journal until idle for ``idle_exit`` seconds, or, once ``closing``
+    is set (a thread drainer's process exits), until nothing more can be applied now."""
     lock = try_lock(state_dir)
     if lock is None:
         return 0  # another drainer has it
@@ -233,7 +245,7 @@ def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         # Idle: nothing to do for idle_exit seconds.  Stuck: a store that stays down for
         # six times as long; the next tracked run or `sync` starts a drainer again.
         limit = idle_exit * 6 if deferred else idle_exit
-        if time.monotonic() - idle_since > limit:
+        if time.monotonic() - idle_since > limit or (closing is not None and closing.is_set() and not applied):
             break
         if not applied:
             time.sleep(0.25 if deferred else 0.05)
@@ -245,10 +257,34 @@ def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
     return 0
 
 
+_closing = threading.Event()  # set at exit: thread drainers write what they can, then stop
+_threads: list[threading.Thread] = []
+EXIT_GRACE_SECONDS = 10.0
+
+
+def _start_thread(state_dir: Path) -> None:
+    idle = float(os.environ.get("JUPYTER_MLOPS_DRAINER_IDLE", IDLE_EXIT_SECONDS))
+    thread = threading.Thread(target=_serve_quietly, args=(state_dir, idle), daemon=True,
+                              name=f"jupyter-mlops-drainer:{state_dir}")
+    if not _threads:
+        atexit.register(_finish_threads)
+    _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
+    thread.start()
+
+
+def _finish_threads(grace: float = EXIT_GRACE_SECONDS) -> None:
+    """At exit, give thread drainers ``grace`` seconds to write what is pending (a daemon
+    thread would otherwise stop mid-way); the rest waits in the journal."""
+    _closing.set()
+    deadline = time.monotonic() + grace
+    for thread in list(_threads):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _serve_quietly(state_dir: Path, idle_exit: float) -> None:
     """serve() in a thread: a failure is logged, like a drainer process's in drainer.log."""
     try:
-        serve(state_dir, idle_exit)
+        serve(state_dir, idle_exit, closing=_closing)
     except Exception:  # noqa: BLE001 - nothing above a thread to report to
         log.exception("the drainer of %s stopped", state_dir)
 

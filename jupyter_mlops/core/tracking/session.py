@@ -92,7 +92,7 @@ class TrackingSession:
         if journal is None:
             return
         try:
-            drainer.ensure_running(journal.state_dir)
+            drainer.ensure_running(journal.state_dir, self.settings.tracking_uri)
         except OSError as exc:  # the folder went read-only or full: the next write says so
             self._fault(journal_faults.fault_kind(exc) or "io", exc)
 
