@@ -60,3 +60,26 @@ def test_a_thread_drainer_writes_what_is_pending_before_its_process_exits(mlops_
     assert sorted((r.info.run_name, r.data.metrics["i"], r.info.status) for r in runs) == [
         (f"exit-{i}", float(i), "FINISHED") for i in range(5)]
     assert not (mlops_root / ".mlops" / "drainer.log").exists()
+
+
+def test_code_importing_mlflow_right_after_a_tracked_cell_logs_into_its_run(mlops_root):
+    """With the drainer in a thread, the first tracked cell's drainer must not import MLflow
+    while the next cell does: MLflow's cyclic imports break when two threads run them."""
+    script = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "ip = start_ipython()\n"
+        "ip.run_line_magic('load_ext', 'jupyter_mlops')\n"
+        "ip.run_cell('%%track --name first\\nx = 1', store_history=True)\n"
+        "result = ip.run_cell('%%track --name second\\nimport mlflow\\nmlflow.log_metric(\"m\", 2.0)',"
+        " store_history=True)\n"
+        "assert result.success, result.error_in_exec\n"
+        "ip.run_line_magic('mlops', 'sync --timeout 60')\n"
+    )
+    env = {**os.environ, "JUPYTER_MLOPS_DRAINER": "thread"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, timeout=180, cwd=mlops_root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    runs = {r.info.run_name: r for e in client().search_experiments() for r in client().search_runs([e.experiment_id])}
+    assert runs["second"].data.metrics == {"m": 2.0}
+    assert set(runs) >= {"first", "second"} and not [n for n in runs if n not in ("first", "second")
+                                                    and not n.startswith("env-")], sorted(runs)

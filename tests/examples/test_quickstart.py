@@ -15,6 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("drainer_process")  # as the README runs it: the default drainer process
 def test_quickstart_runs_and_records(mlops_root):
     notebook = mlops_root / "quickstart.ipynb"
     shutil.copy(EXAMPLES / "quickstart.ipynb", notebook)

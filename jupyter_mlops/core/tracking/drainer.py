@@ -259,7 +259,7 @@ def serve(state_dir: Path, idle_exit: float = IDLE_EXIT_SECONDS, closing: thread
 
 _closing = threading.Event()  # set at exit: thread drainers write what they can, then stop
 _threads: list[threading.Thread] = []
-EXIT_GRACE_SECONDS = 10.0
+EXIT_GRACE_SECONDS = 3.0  # all thread drainers together; a store that does not answer is not waited for
 
 
 def _start_thread(state_dir: Path) -> None:
