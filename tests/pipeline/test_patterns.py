@@ -8,6 +8,7 @@ notebook's own run left behind.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -28,12 +29,22 @@ _EXPECTED: dict[str, list[str]] = {}
 
 
 def expected_lines(name: str, tmp_path_factory) -> list[str]:
+    """What the notebook prints, run once per test session: the file beside the xdist
+    workers' temp folders lets one worker reuse what another ran."""
     if name not in _EXPECTED:
-        folder = tmp_path_factory.mktemp(f"nbrun-{name}")
-        notebook = PATTERNS[name](folder)
-        env = {"MPLBACKEND": "Agg", "JUPYTER_MLOPS_ROOT": str(folder),
-               "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
-        _EXPECTED[name] = notebook_output(notebook, env)
+        run_dir = tmp_path_factory.getbasetemp()
+        shared = (run_dir.parent if "PYTEST_XDIST_WORKER" in os.environ else run_dir) / "pattern-output"
+        shared.mkdir(exist_ok=True)
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            saved = shared / f"{name}.json"
+            if not saved.exists():
+                folder = tmp_path_factory.mktemp(f"nbrun-{name}")
+                notebook = PATTERNS[name](folder)
+                env = {"MPLBACKEND": "Agg", "JUPYTER_MLOPS_ROOT": str(folder),
+                       "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
+                saved.write_text(json.dumps(notebook_output(notebook, env)))
+            _EXPECTED[name] = json.loads(saved.read_text())
         assert _EXPECTED[name], f"{name} printed nothing"
     return _EXPECTED[name]
 
