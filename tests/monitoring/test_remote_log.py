@@ -67,3 +67,30 @@ def test_rotated_segments_are_read_back_from_the_artifact_store(mlflow_server, t
     finally:  # the server is shared with other tests: leave no deployment record behind
         client.delete_model_version_tag(name, "1", f"mlops.deployment.{port}")
         client.delete_model_version_tag(name, "1", "mlops.deployments")
+
+
+def test_a_segment_that_failed_to_upload_goes_with_the_next_one(tmp_path, monkeypatch):
+    """An artifact store that is down for one rotation: that segment is uploaded at the next
+    rotation, before the new one, unless retention deleted it meanwhile."""
+    from mlflow import MlflowClient
+
+    calls: list[tuple[str, str]] = []
+    down = {"now": True}
+
+    def log_model_artifact(self, model_id, local_path, artifact_path=None):
+        calls.append((local_path.rsplit("/", 1)[-1], "down" if down["now"] else "up"))
+        if down["now"]:
+            raise ConnectionError("artifact store down")
+
+    monkeypatch.setattr(MlflowClient, "log_model_artifact", log_model_artifact)
+    upload = uploader(f"sqlite:///{tmp_path / 'mlflow.db'}", "m-1", "mlops/predictions/1")
+    first, second, third, gone = (tmp_path / f"{n}.jsonl" for n in ("first", "second", "third", "gone"))
+    for path in (first, second, third, gone):
+        path.write_text("{}\n")
+    assert upload(gone) is False and upload(first) is False  # down: both kept for later
+    gone.unlink()  # retention deleted it meanwhile
+    down["now"] = False
+    assert upload(second) is True
+    assert calls == [("gone.jsonl", "down"), ("gone.jsonl", "down"), ("first.jsonl", "down"),
+                     ("first.jsonl", "up"), ("second.jsonl", "up")]
+    assert upload(third) is True and calls[5:] == [("third.jsonl", "up")]  # nothing is uploaded twice
