@@ -38,8 +38,8 @@ from .. import names, store
 from ..errors import Conflict, InvalidInput, NotFound, Unavailable
 from ..models import deploy as deploying
 from ..models import serving, stopping
-
-MODULE = "jupyter_mlops.core.lifecycle.proxy"
+from ..models.stopping import PROXY_MODULE as MODULE
+from ..models.stopping import proxy_alive
 
 
 @dataclass
@@ -92,14 +92,6 @@ def endpoint_of(client, name: str, alias: str) -> Endpoint | None:
     except (TypeError, ValueError):
         return None
     return found if found.machine == socket.gethostname() and proxy_alive(found.pid, found.port) else None
-
-
-def proxy_alive(pid: int, port: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return False
-    return MODULE in cmdline and f"--port {port}" in cmdline
 
 
 def status(endpoint: Endpoint, timeout: float = 2.0) -> dict | None:

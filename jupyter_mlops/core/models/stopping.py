@@ -8,11 +8,13 @@ deployment asked for is checked before any is stopped.
 from __future__ import annotations
 
 import json
-import os
 import socket
+from pathlib import Path
 
 from .. import names, store
 from .deploy import DeployError, Deployment, DeployTargetNotFound, _stop, deployments, parse_ref
+
+PROXY_MODULE = "jupyter_mlops.core.lifecycle.proxy"  # what core/lifecycle/endpoint.py starts
 
 
 def undeploy(ref: str | None = None, *, tracking_uri: str | None = None, port: int | None = None,
@@ -72,16 +74,16 @@ def _endpoint_in_front(client, deployment: Deployment) -> dict | None:
         except ValueError:
             continue
         if isinstance(found, dict) and found.get("upstream") == deployment.endpoint \
-                and found.get("machine") == socket.gethostname() and _process_runs(found.get("pid")):
+                and found.get("machine") == socket.gethostname() and proxy_alive(found.get("pid"), found.get("port")):
             return found
     return None
 
 
-def _process_runs(pid) -> bool:
+def proxy_alive(pid, port) -> bool:
+    """Whether process ``pid`` is the endpoint proxy on ``port`` (its command line says so: a
+    pid alone may have been reused by another process since the record was written)."""
     try:
-        os.kill(int(pid), 0)
-    except (TypeError, ValueError, ProcessLookupError):
+        cmdline = Path(f"/proc/{int(pid)}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (OSError, TypeError, ValueError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return PROXY_MODULE in cmdline and f"--port {port} " in cmdline + " "
