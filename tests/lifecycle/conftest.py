@@ -44,6 +44,35 @@ def versions(mlops_root):
     return register(good, "churn", alias="champion"), register(worse, "churn")
 
 
+CHURN_POLICY = """\
+model: churn
+triggers:
+  drift: true
+  data: [data/train.csv]
+retrain:
+  notebook: train.ipynb
+gate:
+  holdout: data/holdout.csv
+  target: y
+  metric: accuracy
+"""
+
+
+def write_policy(root, text: str = CHURN_POLICY):
+    """``policies/churn.yaml`` and the (empty) notebook it retrains with; the loaded policy."""
+    from jupyter_mlops.core import lifecycle
+
+    (root / "policies").mkdir()
+    (root / "policies" / "churn.yaml").write_text(text)
+    (root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    return lifecycle.load_policy(root, "churn")
+
+
+@pytest.fixture
+def policy(versions, mlops_root):
+    return write_policy(mlops_root)
+
+
 @pytest.fixture
 def constant_versions(mlops_root):
     """``flip`` v1 answers 0, v2 answers 1 (so a client sees which one served it); v1 is @live."""

@@ -14,28 +14,14 @@ from jupyter_mlops.core.lifecycle import audit
 from jupyter_mlops.core.lifecycle.triggers import Event
 from mlops_testing import client
 
-POLICY = """\
-model: churn
-triggers:
-  drift: true
-  data: [data/train.csv]
-retrain:
-  notebook: train.ipynb
-gate:
-  holdout: data/holdout.csv
-  target: y
-  metric: accuracy
-  min_improvement: 0.0
-  require: "metrics.accuracy >= 0.6"
-"""
+from .conftest import CHURN_POLICY, write_policy
+
+POLICY = CHURN_POLICY + "  min_improvement: 0.0\n  require: \"metrics.accuracy >= 0.6\"\n"
 
 
 @pytest.fixture
 def policy(versions, mlops_root):
-    (mlops_root / "policies").mkdir()
-    (mlops_root / "policies" / "churn.yaml").write_text(POLICY)
-    (mlops_root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    return lifecycle.load_policy(mlops_root, "churn")
+    return write_policy(mlops_root, POLICY)
 
 
 @pytest.mark.slow

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from jupyter_mlops.core import lifecycle, names
+from jupyter_mlops.core import names
 from jupyter_mlops.core.lifecycle import data, triggers
 from jupyter_mlops.core.lifecycle.ledger import Ledger
 from jupyter_mlops.core.lifecycle.retrain import trigger as record_trigger
@@ -17,27 +15,6 @@ from jupyter_mlops.core.lineage.graph import lineage_graph
 from mlops_testing import client
 
 from .conftest import frame
-
-POLICY = """\
-model: churn
-triggers:
-  drift: true
-  data: [data/train.csv]
-retrain:
-  notebook: train.ipynb
-gate:
-  holdout: data/holdout.csv
-  target: y
-  metric: accuracy
-"""
-
-
-@pytest.fixture
-def policy(versions, mlops_root):
-    (mlops_root / "policies").mkdir()
-    (mlops_root / "policies" / "churn.yaml").write_text(POLICY)
-    (mlops_root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    return lifecycle.load_policy(mlops_root, "churn")
 
 
 def retrained(event: triggers.Event, triggered_run: str) -> str:

@@ -66,7 +66,7 @@ def record(client, model: str, decision: str, *, alias: str | None = None, from_
     tags[names.RUN_NAME] = title
     # The run is made bare and its tags come in one batch with its figures: history() finds a
     # decision by its tags, and must never find one without its figures.
-    run = client.create_run(experiment, tags={names.RUN_NAME: title}, run_name=title)
+    run = client.create_run(experiment, run_name=title)
     now = int(time.time() * 1000)
     numbers = [Metric(k[: names.MLFLOW_MAX_KEY_LENGTH], float(v), now, 0) for k, v in (metrics or {}).items()
                if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
