@@ -11,9 +11,12 @@ from jupyter_mlops.core.models.stopping import PROXY_MODULE, proxy_alive
 
 
 def test_only_the_proxy_on_that_port_counts():
-    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", PROXY_MODULE,
-                                 "--host", "127.0.0.1", "--port", "8123", "--upstream", "http://127.0.0.1:9"])
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)",
+                                 "-m", PROXY_MODULE, "--host", "127.0.0.1", "--port", "8123",
+                                 "--upstream", "http://127.0.0.1:9"], stdout=subprocess.PIPE, text=True)
     try:
+        # Until the child has exec'd, /proc shows the parent's command line: wait for it to run.
+        assert stand_in.stdout.readline() == "up\n"
         assert proxy_alive(stand_in.pid, 8123)
         assert not proxy_alive(stand_in.pid, 812)  # another port's proxy, not this one
         assert not proxy_alive(os.getpid(), 8123)  # alive, but not a proxy: a reused pid
