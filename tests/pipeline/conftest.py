@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,17 @@ def subprocess_env(**extra) -> dict:
 @pytest.fixture(scope="session")
 def airflow_python() -> Path:
     return target_venvs.airflow_python()
+
+
+@pytest.fixture(scope="session")
+def airflow_home(airflow_python, tmp_path_factory) -> Path:
+    """An AIRFLOW_HOME with its database migrated, shared by this session's Airflow tests
+    (their DAG ids differ); migrating one costs seconds of CPU."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    subprocess.run([str(airflow_python.parent / "airflow"), "db", "migrate"], env=env, check=True,
+                   capture_output=True, timeout=300)
+    return home
 
 
 @pytest.fixture(scope="session")

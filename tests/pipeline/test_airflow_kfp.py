@@ -29,16 +29,13 @@ print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
 
 
 @pytest.mark.slow
-def test_airflow_dag_loads_and_runs(airflow_python, tmp_path, tracking_uri):
+def test_airflow_dag_loads_and_runs(airflow_python, airflow_home, tmp_path, tracking_uri):
     out = tmp_path / "dags"
     report = export_notebook(EXAMPLE, "airflow", out, observe=False)
-    home = tmp_path / "airflow-home"
-    home.mkdir()
-    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__DAGS_FOLDER=out,
+    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=out,
                          AIRFLOW__CORE__LOAD_EXAMPLES="False", MLFLOW_TRACKING_URI=tracking_uri,
                          JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable)
     airflow = str(airflow_python.parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
 
     loaded = subprocess.run([str(airflow_python), "-c", DAGBAG_CHECK, str(out), report.name], env=env,
                             capture_output=True, text=True, timeout=300, check=False)
@@ -166,7 +163,7 @@ gate:
 
 
 @pytest.mark.slow
-def test_airflow_dag_is_scheduled_as_the_retraining_policy_says(airflow_python, tmp_path):
+def test_airflow_dag_is_scheduled_as_the_retraining_policy_says(airflow_python, airflow_home, tmp_path):
     """The policy's cron schedule and data paths become the DAG's schedule (time or Asset
     events), its params the DAG's defaults; Airflow itself loads it."""
     folder = tmp_path / "nb"
@@ -182,9 +179,8 @@ def test_airflow_dag_is_scheduled_as_the_retraining_policy_says(airflow_python, 
     source = (out / f"{report.name}_dag.py").read_text()
     assert "CronTriggerTimetable('0 3 * * *'" in source and (folder / "data" / "train.csv").as_uri() in source
 
-    home = tmp_path / "airflow-home"
-    home.mkdir()
-    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__DAGS_FOLDER=out, AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=out,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False")
     loaded = subprocess.run([str(airflow_python), "-c", SCHEDULED_CHECK, str(out), report.name], env=env,
                             capture_output=True, text=True, timeout=300, check=False)
     assert loaded.returncode == 0, loaded.stderr[-3000:]

@@ -152,7 +152,8 @@ def test_kfp_components_validate_what_they_read_and_write(kfp_python, tmp_path, 
 
 
 @pytest.mark.slow
-def test_airflow_tasks_validate_what_they_read_and_write(airflow_python, tmp_path, tracking_uri, make_notebook):
+def test_airflow_tasks_validate_what_they_read_and_write(airflow_python, airflow_home, tmp_path, tracking_uri,
+                                                         make_notebook):
     """The DAG's tasks run the package's steps, so a violation fails the task that wrote
     the data (named in its log) and the DAG run, and the step's MLflow run records it."""
     bad = orders()
@@ -162,12 +163,10 @@ def test_airflow_tasks_validate_what_they_read_and_write(airflow_python, tmp_pat
     bad.to_csv(tmp_path / "orders.csv", index=False)
     out = tmp_path / "dags"
     report = export_notebook(make_notebook(CELLS), "airflow", out, observe=False)
-    home = tmp_path / "airflow-home"
-    home.mkdir()
-    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__DAGS_FOLDER=out, AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=out,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False",
                          MLFLOW_TRACKING_URI=tracking_uri, JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable)
     airflow = str(airflow_python.parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     done = subprocess.run([airflow, "dags", "test", report.name], env=env, capture_output=True, text=True,
                           timeout=600, check=False)
     logs = done.stdout + done.stderr

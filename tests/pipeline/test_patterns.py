@@ -21,6 +21,7 @@ from mlflow import MlflowClient
 from jupyter_mlops.core import names
 from jupyter_mlops.pipeline import export_notebook
 
+from .airflow_runner import DagsTest
 from .conftest import subprocess_env
 from .patterns import PATTERNS, notebook_output
 
@@ -92,26 +93,28 @@ def test_python_target(name, tmp_path, tracking_uri, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def airflow_home(airflow_python, tmp_path_factory):
-    home = tmp_path_factory.mktemp("airflow-home")
-    env = subprocess_env(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False")
-    subprocess.run([str(airflow_python.parent / "airflow"), "db", "migrate"], env=env, check=True,
-                   capture_output=True, timeout=300)
-    return home
+def dags_test(airflow_python, airflow_home, tmp_path_factory):
+    """`airflow dags test`, in one Airflow process for this test session (Airflow's start
+    costs seconds of CPU).  Each test exports into a folder of its own in the DAGs folder,
+    as several exported pipelines sit side by side in a real one."""
+    folder = tmp_path_factory.mktemp("airflow-dags")
+    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=folder,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False", JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable,
+                         MPLBACKEND="Agg")
+    runner = DagsTest(airflow_python, env, airflow_home / "runner.log", folder)
+    yield runner
+    runner.close()
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
-def test_airflow_target(name, tmp_path, tracking_uri, airflow_python, airflow_home, tmp_path_factory):
+def test_airflow_target(name, tmp_path, tracking_uri, dags_test, tmp_path_factory):
     expected = expected_lines(name, tmp_path_factory)
     notebook = pristine(name, tmp_path)
-    out = tmp_path / "dags"
+    out = dags_test.folder / tmp_path.name
     report = export_notebook(notebook, "airflow", out, observe=False)
-    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=out,
-                         AIRFLOW__CORE__LOAD_EXAMPLES="False", MLFLOW_TRACKING_URI=tracking_uri,
-                         JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable, MPLBACKEND="Agg")
-    done = subprocess.run([str(airflow_python.parent / "airflow"), "dags", "test", report.name], env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    returncode, printed = dags_test.run(report.name, out / f"{report.name}_dag.py",
+                                        {"MLFLOW_TRACKING_URI": tracking_uri, "JUPYTER_MLOPS_ROOT": tmp_path})
+    assert returncode == 0, printed[-6000:]
     assert_reproduced(expected, printed_by_steps(tracking_uri, report.name, tmp_path / "dl"))
 
 
