@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import target_venvs
 from mlops_testing import install_store
+
+from .airflow_runner import DagsTest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "pipeline_demo.ipynb"
@@ -77,6 +80,20 @@ def airflow_home(airflow_python, tmp_path_factory) -> Path:
     subprocess.run([str(airflow_python.parent / "airflow"), "db", "migrate"], env=env, check=True,
                    capture_output=True, timeout=300)
     return home
+
+
+@pytest.fixture(scope="session")
+def dags_test(airflow_python, airflow_home, tmp_path_factory):
+    """`airflow dags test`, in one Airflow process for this test session (Airflow's start
+    costs seconds of CPU).  Each test exports into a folder of its own in the DAGs folder,
+    as several exported pipelines sit side by side in a real one."""
+    folder = tmp_path_factory.mktemp("airflow-dags")
+    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=folder,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False", JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable,
+                         MPLBACKEND="Agg")
+    runner = DagsTest(airflow_python, env, airflow_home / "runner.log", folder)
+    yield runner
+    runner.close()
 
 
 @pytest.fixture(scope="session")

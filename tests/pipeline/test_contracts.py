@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -17,8 +16,6 @@ from jupyter_mlops.pipeline import export_notebook
 from jupyter_mlops.pipeline.contract_marks import contract_marks
 from jupyter_mlops.pipeline.runner import run_pipeline
 from jupyter_mlops.pipeline.runner.step import StepFailed
-
-from .conftest import subprocess_env
 
 CELLS = [
     "import pandas as pd",
@@ -152,8 +149,7 @@ def test_kfp_components_validate_what_they_read_and_write(kfp_python, tmp_path, 
 
 
 @pytest.mark.slow
-def test_airflow_tasks_validate_what_they_read_and_write(airflow_python, airflow_home, tmp_path, tracking_uri,
-                                                         make_notebook):
+def test_airflow_tasks_validate_what_they_read_and_write(dags_test, tmp_path, tracking_uri, make_notebook):
     """The DAG's tasks run the package's steps, so a violation fails the task that wrote
     the data (named in its log) and the DAG run, and the step's MLflow run records it."""
     bad = orders()
@@ -161,15 +157,11 @@ def test_airflow_tasks_validate_what_they_read_and_write(airflow_python, airflow
     contracts.save(tmp_path, contracts.infer(bad, "features"))
     bad.loc[2, "region"] = "atlantis"
     bad.to_csv(tmp_path / "orders.csv", index=False)
-    out = tmp_path / "dags"
+    out = dags_test.folder / tmp_path.name
     report = export_notebook(make_notebook(CELLS), "airflow", out, observe=False)
-    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=out,
-                         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-                         MLFLOW_TRACKING_URI=tracking_uri, JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable)
-    airflow = str(airflow_python.parent / "airflow")
-    done = subprocess.run([airflow, "dags", "test", report.name], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
-    logs = done.stdout + done.stderr
+    returncode, logs = dags_test.run(report.name, out / f"{report.name}_dag.py",
+                                     {"MLFLOW_TRACKING_URI": tracking_uri, "JUPYTER_MLOPS_ROOT": tmp_path})
+    assert returncode == 1, logs[-4000:]  # `airflow dags test` exits 1: the DAG run failed
     assert "ContractViolation: step 'load' wrote orders, which violates contract 'raw'" in logs, logs[-4000:]
     assert "[categories] column 'region' has 1 values outside its 3 categories, e.g. ['atlantis']" in logs
 

@@ -21,7 +21,6 @@ from mlflow import MlflowClient
 from jupyter_mlops.core import names
 from jupyter_mlops.pipeline import export_notebook
 
-from .airflow_runner import DagsTest
 from .conftest import subprocess_env
 from .patterns import PATTERNS, notebook_output
 
@@ -90,20 +89,6 @@ def test_python_target(name, tmp_path, tracking_uri, tmp_path_factory):
                           timeout=300, env=subprocess_env(MLFLOW_TRACKING_URI=tracking_uri, MPLBACKEND="Agg"))
     assert done.returncode == 0, done.stderr[-4000:]
     assert_reproduced(expected, printed_by_steps(tracking_uri, report.name, tmp_path / "dl"))
-
-
-@pytest.fixture(scope="session")
-def dags_test(airflow_python, airflow_home, tmp_path_factory):
-    """`airflow dags test`, in one Airflow process for this test session (Airflow's start
-    costs seconds of CPU).  Each test exports into a folder of its own in the DAGs folder,
-    as several exported pipelines sit side by side in a real one."""
-    folder = tmp_path_factory.mktemp("airflow-dags")
-    env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=folder,
-                         AIRFLOW__CORE__LOAD_EXAMPLES="False", JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable,
-                         MPLBACKEND="Agg")
-    runner = DagsTest(airflow_python, env, airflow_home / "runner.log", folder)
-    yield runner
-    runner.close()
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
