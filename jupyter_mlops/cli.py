@@ -191,6 +191,16 @@ def _monitor(args) -> int:
     return 2 if result.status == "alert" else 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _ui(args) -> int:
     """The stock MLflow UI on the resolved store (never a new, empty one)."""
     from .core.config import resolve
@@ -201,7 +211,7 @@ def _ui(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    return serve(settings, args.host, args.port)
+    return serve(settings, args.host, args.port, args.workers)
 
 
 def _export(argv: list[str]) -> int:
@@ -235,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--root", help="the Jupyter root whose .mlops store to show (default: as the kernel finds it)")
+    ui.add_argument("--workers", type=_positive_int, default=1,
+                    help="server processes (default 1, enough for one person; more for a shared UI)")
     ui.set_defaults(run=_ui)
     commands.add_parser("export", help="export a notebook to a pipeline (see `jupyter-mlops export --help`)")
     from .lifecycle_cli import add_commands

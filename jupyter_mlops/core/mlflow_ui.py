@@ -52,9 +52,12 @@ def missing_store(settings: Settings) -> str | None:
     return None
 
 
-def command(settings: Settings, host: str, port: int) -> list[str]:
+UI_WORKERS = 1  # one person's UI: MLflow's default of 4 workers starts 4 servers (about twice the CPU)
+
+
+def command(settings: Settings, host: str, port: int, workers: int = UI_WORKERS) -> list[str]:
     cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", settings.tracking_uri,
-           "--host", host, "--port", str(port)]
+           "--host", host, "--port", str(port), "--workers", str(workers)]
     if settings.embedded:  # runs' artifacts live under <state>/artifacts; new ones go there too
         cmd += ["--default-artifact-root", str(settings.artifact_root)]
     return cmd
@@ -89,7 +92,7 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(settings: Settings, host: str, port: int, workers: int = UI_WORKERS) -> int:
     """Run the MLflow UI in the foreground until it stops or Ctrl-C; its exit code."""
     from .store import prepare
 
@@ -97,7 +100,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     print(f"starting the MLflow UI on {settings.display_uri} ...", flush=True)
     # A session of its own, so stopping it stops the workers MLflow starts too.
-    process = subprocess.Popen(command(settings, host, port), start_new_session=True)
+    process = subprocess.Popen(command(settings, host, port, workers), start_new_session=True)
     record = settings.state_dir / RECORD_NAME
     try:
         if not wait_until_up(url, process):

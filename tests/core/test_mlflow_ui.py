@@ -75,3 +75,19 @@ def test_a_configured_ui_wins_and_a_dead_record_is_ignored(tmp_path):
     assert mlflow_ui.ui_url(settings) == "http://127.0.0.1:2"
     configured = Settings("sqlite:///x.db", tmp_path, tmp_path, "http://ui.example", False)
     assert mlflow_ui.ui_url(configured) == "http://ui.example"
+
+
+def test_ui_starts_one_server_worker_unless_asked(tmp_path):
+    """One person's UI needs one worker; MLflow's default of four starts four servers."""
+    from jupyter_mlops.core.config import Settings
+
+    settings = Settings(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, tmp_path, "", True)
+    one = mlflow_ui.command(settings, "127.0.0.1", 5000)
+    assert one[one.index("--workers") + 1] == "1"
+    three = mlflow_ui.command(settings, "127.0.0.1", 5000, workers=3)
+    assert three[three.index("--workers") + 1] == "3"
+    for bad in ("0", "-2", "many"):
+        done = subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", "ui", "--workers", bad],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and f"expected a whole number of at least 1, not '{bad}'" in done.stderr
+    assert not (tmp_path / ".mlops").exists()
