@@ -99,6 +99,9 @@ class MlflowServer:
                  "--artifacts-destination", str(self.artifacts), "--serve-artifacts",
                  "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                # No test uses MLflow's job runner (GenAI scoring, trace archival); it starts
+                # eight more processes that each import MLflow.
+                env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -17,12 +17,19 @@ from jupyter_mlops.core.config import resolve
 from mlops_testing import client, free_port
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ui_serves_the_resolved_store_and_links_find_it(mlops_root):
     client().create_experiment("churn.ipynb")
     port = free_port()
+    # Ctrl-C in a terminal reaches a process whose SIGINT is the default.  A test worker may
+    # ignore SIGINT (an in-process kernel app sets that), and a child inherits what is ignored.
     process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.cli", "ui", "--port", str(port)],
-                               cwd=mlops_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               cwd=mlops_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=_default_sigint)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
