@@ -26,7 +26,8 @@ def test_ui_serves_the_resolved_store_and_links_find_it(mlops_root):
     client().create_experiment("churn.ipynb")
     port = free_port()
     # Ctrl-C in a terminal reaches a process whose SIGINT is the default.  A test worker may
-    # ignore SIGINT (an in-process kernel app sets that), and a child inherits what is ignored.
+    # ignore SIGINT (one did in a full run: SigIgn in its /proc status), and a child inherits
+    # an ignored signal, so Ctrl-C would not reach this one.
     process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.cli", "ui", "--port", str(port)],
                                cwd=mlops_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                preexec_fn=_default_sigint)
