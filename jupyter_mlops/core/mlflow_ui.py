@@ -92,10 +92,19 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # `kill` stops the UI as Ctrl-C does, its server's process group too
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = UI_WORKERS) -> int:
-    """Run the MLflow UI in the foreground until it stops or Ctrl-C; its exit code."""
+    """Run the MLflow UI in the foreground until it stops, Ctrl-C or SIGTERM; its exit code."""
+    import signal
+    import threading
+
     from .store import prepare
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     prepare(settings)  # the embedded store's schema, as the kernel would make it
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     print(f"starting the MLflow UI on {settings.display_uri} ...", flush=True)

@@ -99,3 +99,39 @@ def test_ui_starts_one_server_worker_unless_asked(tmp_path):
                               cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and f"expected a whole number of at least 1, not '{bad}'" in done.stderr
     assert not (tmp_path / ".mlops").exists()
+
+
+STAND_IN = """
+import sys
+from pathlib import Path
+from jupyter_mlops.core import mlflow_ui
+from jupyter_mlops.core.config import resolve
+
+# An HTTP server that answers /health stands in for `mlflow server`.
+Path("health").write_text("ok")
+mlflow_ui.command = lambda settings, host, port, workers: [sys.executable, "-m", "http.server", str(port),
+                                                           "--bind", host]
+sys.exit(mlflow_ui.serve(resolve(), "127.0.0.1", int(sys.argv[1])))
+"""
+
+
+def test_sigterm_stops_the_ui_and_its_server(mlops_root):
+    """`kill` (SIGTERM) stops the UI as Ctrl-C does: its server's process group and its record."""
+    client().create_experiment("churn.ipynb")  # the embedded store exists
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", STAND_IN, str(port)], cwd=mlops_root,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [""]
+        while not lines[-1].startswith("MLflow UI: "):
+            lines.append(process.stdout.readline())
+            assert lines[-1], lines  # it exited first
+        server = json.loads((resolve().state_dir / mlflow_ui.RECORD_NAME).read_text())["pid"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert not os.path.exists(f"/proc/{server}")  # stopped and reaped by the UI before it exited
+        assert not (resolve().state_dir / mlflow_ui.RECORD_NAME).exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
