@@ -103,8 +103,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = UI_WORKERS) -
 
     from .store import prepare
 
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminated)
+        previous = signal.signal(signal.SIGTERM, _terminated)
     prepare(settings)  # the embedded store's schema, as the kernel would make it
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     print(f"starting the MLflow UI on {settings.display_uri} ...", flush=True)
@@ -129,3 +130,5 @@ def serve(settings: Settings, host: str, port: int, workers: int = UI_WORKERS) -
                 record.unlink()
         except (OSError, ValueError):
             pass
+        if previous is not None:  # a caller that is not this command gets its own handling back
+            signal.signal(signal.SIGTERM, previous)

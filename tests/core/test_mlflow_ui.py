@@ -121,6 +121,7 @@ def test_sigterm_stops_the_ui_and_its_server(mlops_root):
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", STAND_IN, str(port)], cwd=mlops_root,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = None
     try:
         lines = [""]
         while not lines[-1].startswith("MLflow UI: "):
@@ -135,3 +136,5 @@ def test_sigterm_stops_the_ui_and_its_server(mlops_root):
         if process.poll() is None:
             process.kill()
             process.wait()
+        if server is not None and os.path.exists(f"/proc/{server}"):
+            os.killpg(server, signal.SIGKILL)  # the stand-in runs in a session of its own
