@@ -58,3 +58,22 @@ def test_exported_package_runs_without_the_kernel_layer(tmp_path, tracking_uri):
                           text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1])["metrics"]["train_logreg"]["accuracy"] > 0.9
+
+
+EXPORT_THEN_PREIMPORT = """
+import sys
+from jupyter_mlops.pipeline import export_notebook
+from jupyter_mlops.pipeline.runner.spec import load_spec
+from jupyter_mlops.pipeline.runner.workdir import preimport
+report = export_notebook(sys.argv[1], "python", sys.argv[2], observe=False)
+preimport(load_spec(sys.argv[2] + "/" + report.name))
+print(sorted(m for m in sys.modules if m == "mlflow" or m.startswith("mlflow.")))
+"""
+
+
+def test_export_and_preimport_do_not_import_mlflow(tmp_path):
+    """Exporting (and a step process before its first run) need not pay a second for MLflow."""
+    done = subprocess.run([sys.executable, "-c", EXPORT_THEN_PREIMPORT, str(EXAMPLE), str(tmp_path / "out")],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -22,8 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlflow.entities import Metric, RunTag
-
 from jupyter_mlops.core import contracts
 from jupyter_mlops.core.contracts import enforce
 from jupyter_mlops.core.contracts.enforce import ContractViolation
@@ -60,6 +58,8 @@ class StepContracts:
         reports on the run; raise ContractViolation naming every failing check."""
         checked = enforce.check(values, self.variables, self._contract, step=step.name, role=role)
         if checked.tags:
+            from mlflow.entities import Metric, RunTag  # here: exporting needs no mlflow
+
             now = int(time.time() * 1000)
             client.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in checked.metrics.items()],
                              tags=[RunTag(k, v) for k, v in checked.tags.items()])
