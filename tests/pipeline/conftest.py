@@ -96,6 +96,12 @@ def dags_test(airflow_python, airflow_home, tmp_path_factory):
     runner.close()
 
 
+# kfp's local runner runs each component in the kfp virtualenv, which has every package the
+# components ask for: compiled as for a prebuilt image, they start without running pip twice
+# each.  test_kfp_pipeline_runs_with_the_local_runner keeps the default, installing, path.
+KFP_PREBUILT_IMAGE = {"JUPYTER_MLOPS_KFP_IMAGE": "kfp-venv"}
+
+
 @pytest.fixture(scope="session")
 def kfp_python() -> Path:
     return target_venvs.kfp_python()

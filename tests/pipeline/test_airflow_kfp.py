@@ -2,6 +2,7 @@
 its own cached virtualenv (both pin libraries that conflict with mlflow's)."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -83,6 +84,18 @@ def test_kfp_pipeline_compiles(kfp_python, tmp_path):
     assert logreg["artifacts"]["in_X_train_s"]["taskOutputArtifact"] == {
         "outputArtifactKey": "out_X_train_s", "producerTask": "step-scale"}
     assert logreg["parameters"]["C"]["componentInputParameter"] == "C"
+    containers = [e["container"] for e in spec["deploymentSpec"]["executors"].values()]
+    assert all(c["image"].startswith("python:3") and "-m pip install" in c["command"][2] for c in containers)
+
+    # Compiled for an image that has the packages: the components start from it, install nothing.
+    done = subprocess.run([str(kfp_python), str(source)], capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "JUPYTER_MLOPS_KFP_IMAGE": "registry.example/team/churn:1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    spec = yaml.safe_load((out / f"{report.name}.yaml").read_text())
+    containers = [e["container"] for e in spec["deploymentSpec"]["executors"].values()]
+    assert len(containers) == len(STEPS)
+    assert all(c["image"] == "registry.example/team/churn:1" for c in containers)
+    assert not [c for c in containers if "pip" in c["command"][2]]  # [sh, -ec, script, source]
 
 
 KFP_LOCAL_RUN = """

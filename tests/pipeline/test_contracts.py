@@ -4,6 +4,7 @@ reads and writes against contracts/NAME.yaml and fails naming the check, column 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import numpy as np
@@ -16,6 +17,8 @@ from jupyter_mlops.pipeline import export_notebook
 from jupyter_mlops.pipeline.contract_marks import contract_marks
 from jupyter_mlops.pipeline.runner import run_pipeline
 from jupyter_mlops.pipeline.runner.step import StepFailed
+
+from .conftest import KFP_PREBUILT_IMAGE
 
 CELLS = [
     "import pandas as pd",
@@ -116,7 +119,8 @@ def test_kfp_components_validate_what_they_read_and_write(kfp_python, tmp_path, 
 
     def run(root: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(kfp_python), "-c", KFP_LOCAL_RUN, str(source), str(tmp_path / root),
-                               mlflow_server.url], capture_output=True, text=True, timeout=600, check=False)
+                               mlflow_server.url], capture_output=True, text=True, timeout=600, check=False,
+                              env={**os.environ, **KFP_PREBUILT_IMAGE})
 
     done = run("good")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -21,7 +21,7 @@ from mlflow import MlflowClient
 from jupyter_mlops.core import names
 from jupyter_mlops.pipeline import export_notebook
 
-from .conftest import subprocess_env
+from .conftest import KFP_PREBUILT_IMAGE, subprocess_env
 from .patterns import PATTERNS, notebook_output
 
 pytestmark = pytest.mark.slow
@@ -120,7 +120,7 @@ def test_kfp_local_target(name, tmp_path, kfp_python, tmp_path_factory):
     notebook = pristine(name, tmp_path)
     out = tmp_path / "kfp"
     report = export_notebook(notebook, "kfp", out, observe=False)
-    env = subprocess_env(MPLBACKEND="Agg")
+    env = subprocess_env(MPLBACKEND="Agg", **KFP_PREBUILT_IMAGE)
     env.pop("MLFLOW_TRACKING_URI", None)
     env["PATH"] = f"{kfp_python.parent}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run([str(kfp_python), "-c", KFP_LOCAL_RUN, str(out / f"{report.name}_kfp.py"),

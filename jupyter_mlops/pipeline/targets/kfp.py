@@ -21,19 +21,27 @@ from ..plan import Finding, Plan, Step
 from . import kfp_contracts, kfp_tracking, package
 
 _TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
+# An image with requirements.txt and kfp installed, read when the pipeline is compiled.
+PREBUILT_IMAGE_ENV = "JUPYTER_MLOPS_KFP_IMAGE"
 
 _HEADER = '''"""Kubeflow Pipelines v2 pipeline '{name}', exported by jupyter-mlops from {notebook}.
 
 Compile:  python {name}_kfp.py   (writes {name}.yaml; needs `pip install kfp`)
+
+Each component starts from python:{python}-slim and installs PACKAGES (requirements.txt)
+and kfp.  With an image that has them all, compile with {image_env}=IMAGE: the
+components then start from IMAGE and install nothing (no index needed on the cluster).
 """
 
+import os
 from pathlib import Path
 
 from kfp import compiler, dsl
 from kfp.dsl import Artifact, Input, Metrics, Output
 
-BASE_IMAGE = "python:{python}-slim"
-PACKAGES = {packages!r}
+PREBUILT_IMAGE = os.environ.get({image_env!r}, "")
+BASE_IMAGE = PREBUILT_IMAGE or "python:{python}-slim"
+PACKAGES = [] if PREBUILT_IMAGE else {packages!r}
 '''
 
 # Runs inside each component: the helpers travel as source with the function.
@@ -189,7 +197,8 @@ def component_source(plan: Plan, step: Step, shared: str, code: str, experiment:
     args.append(f"{WORKDIR_PARAMETER}: str = {plan.workdir!r}")
     args += [f"{k}: {_param_type(v)} = {_param_default(v)}" for k, v in step.params.items()]
     inputs = ", ".join(f"_data_record({n!r}, in_{n})" for n in sorted(step.inputs))
-    lines = ["@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES)",
+    lines = ["@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES, "
+             "install_kfp_package=not PREBUILT_IMAGE)",
              f"def step_{step.name}(" + ", ".join(args) + "):",
              f'    """Step \'{step.name}\' from {step.cell.label}."""',
              _HELPERS,
@@ -233,7 +242,8 @@ def pipeline_source(plan: Plan, packages: list[str], experiment: str,
                     marks: dict[str, list[str]] | None = None) -> str:
     shared = package.shared_source(plan)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    parts = [_HEADER.format(name=plan.name, notebook=plan.notebook, python=version, packages=packages)]
+    parts = [_HEADER.format(name=plan.name, notebook=plan.notebook, python=version, packages=packages,
+                           image_env=PREBUILT_IMAGE_ENV)]
     for step in plan.steps:
         parts.append("\n" + component_source(plan, step, shared, package.step_source(step), experiment, marks))
     params: dict[str, object] = {}
