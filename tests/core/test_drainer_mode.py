@@ -86,3 +86,23 @@ def test_code_importing_mlflow_right_after_a_tracked_cell_logs_into_its_run(mlop
     assert runs["second"].data.metrics == {"m": 2.0}
     assert set(runs) >= {"first", "second"} and not [n for n in runs if n not in ("first", "second")
                                                     and not n.startswith("env-")], sorted(runs)
+
+
+def test_an_idle_drainer_queries_the_journal_only_after_news(tmp_path, monkeypatch):
+    """Waking 20 times a second, an idle drainer runs a round only when another connection
+    has committed (or once a second, with its check on dead owners)."""
+    from jupyter_mlops.core.tracking.journal import Journal
+
+    journal = Journal(tmp_path)
+    before = journal.data_version()
+    other = Journal(tmp_path)  # another connection commits: a run whose start entry has failed
+    other.open_run(f"sqlite:///{tmp_path / 'never-opened.db'}", "exp", {}, key="k1")
+    other.mark_failed(other.pending()[0].seq, "set aside by the test")
+    assert journal.data_version() != before
+
+    rounds = []
+    real = drainer.Drainer.drain_round
+    monkeypatch.setattr(drainer.Drainer, "drain_round", lambda self: rounds.append(1) or real(self))
+    monkeypatch.setattr(drainer.Journal, "open_runs", lambda self: [])  # k1 does not keep it busy
+    drainer.serve(tmp_path, idle_exit=2.5)
+    assert 1 <= len(rounds) <= 5, len(rounds)  # about 50 on a drainer that queries at each wake

@@ -153,6 +153,11 @@ class Journal:
         except FileNotFoundError:
             return True
 
+    def data_version(self) -> int:
+        """Changes when another connection commits to the journal (SQLite's
+        ``PRAGMA data_version``): a cheap way to tell that there may be news."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     # -- owners: a process holds an flock on its owner file while it is alive ------------
     def claim_owner(self) -> str:
         """Register this process as an owner of runs; the drainer closes the open runs
