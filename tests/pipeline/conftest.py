@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import target_venvs
 from mlops_testing import install_store
 
 from .airflow_runner import DagsTest
+from .warm_python import start_warm_python
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "pipeline_demo.ipynb"
@@ -83,13 +83,23 @@ def airflow_home(airflow_python, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dags_test(airflow_python, airflow_home, tmp_path_factory):
+def warm_python(tmp_path_factory):
+    """An interpreter that starts `-m PACKAGE` in milliseconds (warm_python.py)."""
+    server, launcher = start_warm_python(tmp_path_factory.mktemp("warm-python"), subprocess_env())
+    yield launcher
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dags_test(airflow_python, airflow_home, warm_python, tmp_path_factory):
     """`airflow dags test`, in one Airflow process for this test session (Airflow's start
-    costs seconds of CPU).  Each test exports into a folder of its own in the DAGs folder,
-    as several exported pipelines sit side by side in a real one."""
+    costs seconds of CPU), its tasks' step processes started by ``warm_python``.  Each test
+    exports into a folder of its own in the DAGs folder, as several exported pipelines sit
+    side by side in a real one."""
     folder = tmp_path_factory.mktemp("airflow-dags")
     env = subprocess_env(AIRFLOW_HOME=airflow_home, AIRFLOW__CORE__DAGS_FOLDER=folder,
-                         AIRFLOW__CORE__LOAD_EXAMPLES="False", JUPYTER_MLOPS_PIPELINE_PYTHON=sys.executable,
+                         AIRFLOW__CORE__LOAD_EXAMPLES="False", JUPYTER_MLOPS_PIPELINE_PYTHON=warm_python,
                          MPLBACKEND="Agg")
     runner = DagsTest(airflow_python, env, airflow_home / "runner.log", folder)
     yield runner
